@@ -57,7 +57,7 @@ class Settings(BaseSettings):
 
     @property
     def resolved_data_roots(self) -> list[Path]:
-        """Directories that file imports may read (default: ``home/data``, ``home/uploads``)."""
+        """Directories file imports may read (default: data/ and uploads/ in home)."""
         if self.data_roots:
             parts = [p for p in self.data_roots.split(os.pathsep) if p.strip()]
             return [Path(p).expanduser().resolve() for p in parts]

@@ -23,21 +23,21 @@ class LoomError(Exception):
 
 
 class InvalidInputError(LoomError):
-    """The request or its data is malformed (unknown column, bad parameter, bad file)."""
+    """The request or its data is malformed (unknown column, bad parameter…)."""
 
     status_code = 422
     code = "invalid_input"
 
 
 class NotFoundError(LoomError):
-    """The object does not exist in the caller's workspace (other workspaces look absent)."""
+    """No such object in the caller's workspace (other workspaces look absent)."""
 
     status_code = 404
     code = "not_found"
 
 
 class ConflictError(LoomError):
-    """The request clashes with the current state (duplicate name, illegal transition)."""
+    """The request clashes with the current state (duplicate, bad transition)."""
 
     status_code = 409
     code = "conflict"

@@ -1,0 +1,24 @@
+"""Everything a running server holds, in one object on ``app.state.loom``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loom.auth.service import PrincipalCache
+from loom.core.config import Settings
+from loom.jobs.dispatcher import Dispatcher
+from loom.serving.runtime import EndpointRuntimes
+from loom.storage.artifacts import ArtifactStore
+from loom.storage.db import Database
+
+
+@dataclass
+class LoomState:
+    """The server's long-lived parts."""
+
+    settings: Settings
+    db: Database
+    artifacts: ArtifactStore
+    principals: PrincipalCache
+    runtimes: EndpointRuntimes
+    dispatcher: Dispatcher | None

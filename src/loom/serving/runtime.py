@@ -1,0 +1,93 @@
+"""Loaded models for online endpoints, kept in the server process.
+
+The predict path must not load a model, query the database or build a DataFrame
+per request: an endpoint's model is loaded once and re-validated against the
+database at most every ``revalidate_s`` seconds (to notice redeploys and alias
+moves made by another process).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from loom.storage.artifacts import ArtifactStore
+from loom.storage.db import Database
+
+
+@dataclass
+class EndpointRuntime:
+    """One endpoint's loaded model and what it was loaded from."""
+
+    endpoint_id: str
+    model_name: str
+    model_version: int
+    artifact_key: str
+    bundle: Any
+    checked_at: float
+
+
+class EndpointRuntimes:
+    """Cache of ``(workspace_id, endpoint name) → EndpointRuntime``."""
+
+    def __init__(
+        self, db: Database, artifacts: ArtifactStore, revalidate_s: float = 2.0
+    ) -> None:
+        self.db = db
+        self.artifacts = artifacts
+        self.revalidate_s = revalidate_s
+        self._cache: dict[tuple[str, str], EndpointRuntime] = {}
+        self._bundles: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, workspace_id: str, ref: str) -> EndpointRuntime:
+        """The runtime for an endpoint (id or name), loading or refreshing as needed."""
+        key = (workspace_id, ref)
+        runtime = self._cache.get(key)
+        if (
+            runtime is not None
+            and time.monotonic() - runtime.checked_at < self.revalidate_s
+        ):
+            return runtime
+        return self._refresh(key)
+
+    def _refresh(self, key: tuple[str, str]) -> EndpointRuntime:
+        from loom.serving.service import resolve_endpoint_target
+
+        with self.db.session() as session:
+            target = resolve_endpoint_target(session, workspace_id=key[0], ref=key[1])
+        bundle = self._load_bundle(target["artifact_key"])
+        runtime = EndpointRuntime(
+            endpoint_id=target["endpoint_id"],
+            model_name=target["model_name"],
+            model_version=target["model_version"],
+            artifact_key=target["artifact_key"],
+            bundle=bundle,
+            checked_at=time.monotonic(),
+        )
+        with self._lock:
+            self._cache[key] = runtime
+        return runtime
+
+    def _load_bundle(self, artifact_key: str) -> Any:
+        """Load a model directory once per artifact key (versions are immutable)."""
+        bundle = self._bundles.get(artifact_key)
+        if bundle is None:
+            from loom.training.bundle import ModelBundle
+
+            with self.artifacts.local_path(artifact_key) as path:
+                bundle = ModelBundle.load(path)
+            with self._lock:
+                self._bundles[artifact_key] = bundle
+        return bundle
+
+    def invalidate(self, workspace_id: str | None = None) -> None:
+        """Forget cached endpoints (after a deploy, redeploy or delete)."""
+        with self._lock:
+            if workspace_id is None:
+                self._cache.clear()
+            else:
+                for key in [k for k in self._cache if k[0] == workspace_id]:
+                    del self._cache[key]
