@@ -6,19 +6,22 @@ import re
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute
 
 from tests.fixtures.api import Api
 
 PUBLIC = {"/api/v1/health"}
+GLOBAL = {"/api/v1/algorithms/{name}"}  # the catalog is the same for every workspace
 
 
 def _api_routes(api: Api) -> list[tuple[str, str]]:
-    routes = []
-    for route in api.client.app.routes:  # type: ignore[attr-defined]
-        if isinstance(route, APIRoute) and route.path.startswith("/api/v1"):
-            routes.extend((method, route.path) for method in sorted(route.methods))
-    return routes
+    """Every (method, path) of the API, from the OpenAPI document the app serves."""
+    paths = api.client.get("/openapi.json").json()["paths"]
+    return [
+        (method.upper(), path)
+        for path, operations in paths.items()
+        if path.startswith("/api/v1")
+        for method in sorted(operations)
+    ]
 
 
 def test_every_route_but_health_needs_a_token(api_no_jobs: Api) -> None:
@@ -66,9 +69,10 @@ def test_other_workspace_objects_answer_404(api: Api, iris_frame: Any) -> None:
     }
     checked = 0
     for method, path in _api_routes(api):
-        if "{" not in path:
+        if "{" not in path or path in GLOBAL:
             continue
         url = re.sub(r"\{([^}]+)\}", lambda m: values[m.group(1)], path)
+        url = url.removeprefix("/api/v1")
         body = bodies.get(
             path, {"version": 1} if method in ("PUT", "PATCH") else {"name": "x"}
         )

@@ -92,7 +92,8 @@ def test_upload_imports_a_file(api: Api, iris_frame: Any) -> None:
 def test_sql_import_from_sqlite(api: Api, iris_frame: Any) -> None:
     import sqlite3
 
-    db_path = api.settings.home / "source.db"
+    api.data_dir.mkdir(parents=True, exist_ok=True)
+    db_path = api.data_dir / "source.db"
     with sqlite3.connect(db_path) as conn:
         iris_frame.to_sql("iris", conn, index=False)
     job = api.ok(

@@ -289,7 +289,9 @@ class Endpoints(_Resource):
         )
         return TokenPublic.model_validate(data)
 
-    def predict(self, name: str, records: builtins.list[dict[str, Any]]) -> PredictResponse:
+    def predict(
+        self, name: str, records: builtins.list[dict[str, Any]]
+    ) -> PredictResponse:
         data = self._t.json(
             "POST", f"/endpoints/{name}/predict", json={"records": records}
         )

@@ -22,6 +22,10 @@ class Database:
     """
 
     def __init__(self, url: str) -> None:
+        # Every table must be known before the first flush: foreign keys between
+        # capabilities resolve through the shared metadata.
+        import loom.storage.all_tables  # noqa: F401
+
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,71 @@
+"""The ``Algorithm`` spec every catalog entry implements, and the ``Task`` it solves."""
+
+from __future__ import annotations
+
+import abc
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+ESTIMATOR_FILE = "estimator.joblib"
+
+
+class Task(StrEnum):
+    """What an algorithm learns; decides the metrics, the split and the outputs."""
+
+    CLASSIFICATION = "classification"
+    REGRESSION = "regression"
+    CLUSTERING = "clustering"
+
+
+class Algorithm(abc.ABC):
+    """One trainable algorithm: its name, its parameters and how to build it.
+
+    Subclasses declare the class variables below and implement ``build``. The
+    ``Params`` model is the single declaration of every parameter (type, default,
+    range or choices, description); it feeds validation, the UI form and the JSON
+    schema, as scikit-learn's ``_parameter_constraints`` do.
+
+    ``build`` returns an UNFITTED estimator with scikit-learn verbs: ``fit(X, y)``
+    returns self, ``predict``, and for classifiers ``predict_proba`` + ``classes_``;
+    clustering estimators ``fit(X)`` and ``predict(X)`` assign clusters. Adapters do
+    no work at construction time, so listing the catalog stays cheap.
+    """
+
+    name: ClassVar[str]
+    task: ClassVar[Task]
+    summary: ClassVar[str]
+    Params: ClassVar[type[BaseModel]]
+    handles_missing: ClassVar[bool] = False
+
+    @abc.abstractmethod
+    def build(self, params: BaseModel, seed: int) -> Any:
+        """Return an unfitted estimator configured from validated ``params``.
+
+        Args:
+            params: an instance of ``self.Params`` (see ``registry.validate_params``).
+            seed: Loom's seed; adapters pass it on as ``random_state``.
+        """
+
+    def save_estimator(self, estimator: Any, directory: Path) -> None:
+        """Write a fitted estimator into ``directory`` (which must exist).
+
+        The default uses joblib (pickle). That is acceptable here only because
+        these files are written by Loom itself, into its own artifact store, and
+        are never uploaded by users: never call ``load_estimator`` on a file a
+        user supplied, since unpickling runs arbitrary code.
+        """
+        import joblib
+
+        joblib.dump(estimator, directory / ESTIMATOR_FILE)
+
+    def load_estimator(self, directory: Path) -> Any:
+        """Read back what ``save_estimator`` wrote (Loom-written files only)."""
+        import joblib
+
+        return joblib.load(directory / ESTIMATOR_FILE)
+
+    def __repr__(self) -> str:
+        return f"<Algorithm {self.name} ({self.task})>"

@@ -1,0 +1,1 @@
+"""Adapters for gradient-boosting libraries (LightGBM); imported only when used."""

@@ -1,0 +1,1 @@
+"""Adapters for scikit-learn's classical estimators (linear, forests, k-means)."""

@@ -1,0 +1,148 @@
+"""The catalog registry: find algorithms by name, validate and describe parameters."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from loom.algorithms.base import Algorithm, Task
+from loom.algorithms.params import ParamInfo, coerce, param_infos
+from loom.core.errors import InvalidInputError
+
+# The one list of catalog modules. Adding a family means adding its module path
+# here; callers never change. Imported lazily so `import loom` stays light.
+_CATALOG_MODULES: tuple[str, ...] = (
+    "loom.algorithms.classical.linear_models",
+    "loom.algorithms.classical.forests",
+    "loom.algorithms.classical.clustering",
+    "loom.algorithms.boosting.lightgbm_models",
+)
+
+_ALGORITHMS: dict[str, Algorithm] = {}
+_LOCK = threading.RLock()
+_loaded = False
+
+A = TypeVar("A", bound=type[Algorithm])
+
+
+def register(cls: A) -> A:
+    """Class decorator adding an ``Algorithm`` subclass to the catalog.
+
+    Raises:
+        ValueError: another algorithm already uses the same name (a programming
+            error, caught by the catalog contract tests).
+    """
+    param_infos(cls.Params)  # fail at import time on an unsupported declaration
+    with _LOCK:
+        existing = _ALGORITHMS.get(cls.name)
+        if existing is not None and type(existing) is not cls:
+            raise ValueError(f"algorithm name {cls.name!r} is already registered")
+        _ALGORITHMS[cls.name] = cls()
+    return cls
+
+
+def _ensure_loaded() -> None:
+    global _loaded
+    if _loaded:
+        return
+    with _LOCK:
+        if not _loaded:
+            for module in _CATALOG_MODULES:
+                importlib.import_module(module)
+            _loaded = True
+
+
+def get_algorithm(name: str) -> Algorithm:
+    """The algorithm registered under ``name``.
+
+    Raises:
+        InvalidInputError: no such algorithm; the message lists the valid names.
+    """
+    _ensure_loaded()
+    algorithm = _ALGORITHMS.get(name)
+    if algorithm is None:
+        choices = ", ".join(sorted(_ALGORITHMS))
+        raise InvalidInputError(
+            f"unknown algorithm '{name}'; choose one of: {choices}",
+            details={"choices": sorted(_ALGORITHMS), "got": name},
+        )
+    return algorithm
+
+
+def list_algorithms(task: Task | None = None) -> list[Algorithm]:
+    """Every registered algorithm (of ``task``, when given), sorted by name."""
+    _ensure_loaded()
+    return [
+        _ALGORITHMS[name]
+        for name in sorted(_ALGORITHMS)
+        if task is None or _ALGORITHMS[name].task == task
+    ]
+
+
+def validate_params(name: str, raw: Mapping[str, Any]) -> BaseModel:
+    """Check and coerce user-supplied parameters before any job is queued.
+
+    Strings from the CLI are coerced (``"100"`` → 100, ``"true"`` → True,
+    ``"none"`` → None where the parameter allows None); missing parameters take
+    their defaults.
+
+    Raises:
+        InvalidInputError: unknown algorithm, unknown parameter name (listing the
+            valid ones), or a value of the wrong type, out of range or not among
+            the choices, in scikit-learn's message shape.
+    """
+    algorithm = get_algorithm(name)
+    infos = {info.name: info for info in param_infos(algorithm.Params)}
+    unknown = sorted(set(raw) - set(infos))
+    if unknown:
+        raise InvalidInputError(
+            f"unknown parameter{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(repr(u) for u in unknown)} for {name}; "
+            f"valid parameters: {', '.join(infos)}",
+            details={"unknown": unknown, "valid": list(infos)},
+        )
+    for key, value in raw.items():
+        # pydantic's lax mode reads True as 1; a boolean for a number is a mistake.
+        if isinstance(value, bool) and infos[key].base in (int, float):
+            raise _param_error(name, infos[key], value)
+    values = {key: coerce(infos[key], value) for key, value in raw.items()}
+    try:
+        return algorithm.Params.model_validate(values)
+    except ValidationError as exc:
+        bad = _first_bad_field(exc, infos)
+        if bad is None:  # a cross-field rule: pydantic's own message is the clearest
+            raise InvalidInputError(f"invalid parameters for {name}: {exc}") from None
+        raise _param_error(name, bad, raw.get(bad.name)) from None
+
+
+def _first_bad_field(
+    exc: ValidationError, infos: dict[str, ParamInfo]
+) -> ParamInfo | None:
+    for error in exc.errors():
+        if error["loc"] and error["loc"][0] in infos:
+            return infos[str(error["loc"][0])]
+    return None
+
+
+def _param_error(algorithm: str, info: ParamInfo, value: Any) -> InvalidInputError:
+    return InvalidInputError(
+        f"The '{info.name}' parameter of {algorithm} must be "
+        f"{info.constraint_text()}; got {value!r}.",
+        details={"parameter": info.name, "got": value, **info.as_dict()},
+    )
+
+
+def describe(algorithm: Algorithm) -> dict[str, Any]:
+    """A JSON-safe description of ``algorithm`` for the API, the CLI and the UI form."""
+    return {
+        "name": algorithm.name,
+        "task": str(algorithm.task),
+        "summary": algorithm.summary,
+        "handles_missing": algorithm.handles_missing,
+        "params": [info.as_dict() for info in param_infos(algorithm.Params)],
+        "params_schema": algorithm.Params.model_json_schema(),
+    }

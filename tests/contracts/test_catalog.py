@@ -1,0 +1,191 @@
+"""Conformance suite over EVERY registered algorithm (``parametrize_with_checks``).
+
+A new catalog entry passes these or it does not ship. When one fails, the
+assertion message says which rule the adapter broke.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_diabetes, load_iris
+from sklearn.exceptions import NotFittedError
+
+from loom.algorithms.base import Algorithm, Task
+from loom.algorithms.params import param_infos
+from loom.algorithms.registry import describe, list_algorithms, validate_params
+from loom.core.errors import InvalidInputError
+from loom.training.fitting import TrainingSpec, train
+
+ALGORITHMS = list_algorithms()
+PARAM_KEYS = {
+    "name",
+    "type",
+    "default",
+    "minimum",
+    "maximum",
+    "choices",
+    "description",
+}
+
+
+@cache
+def _data(task: Task) -> tuple[np.ndarray, np.ndarray | None]:
+    if task == Task.REGRESSION:
+        X, y = load_diabetes(return_X_y=True)
+        return X, y
+    X, y = load_iris(return_X_y=True)
+    return X, (y if task == Task.CLASSIFICATION else None)
+
+
+def _fitted(algorithm: Algorithm, seed: int) -> tuple[Any, np.ndarray]:
+    X, y = _data(algorithm.task)
+    estimator = algorithm.build(validate_params(algorithm.name, {}), seed)
+    assert (
+        estimator.fit(X) is estimator if y is None else estimator.fit(X, y) is estimator
+    )
+    return estimator, X
+
+
+def _outputs(estimator: Any, X: np.ndarray, task: Task) -> list[np.ndarray]:
+    out = [np.asarray(estimator.predict(X))]
+    if task == Task.CLASSIFICATION:
+        out.append(estimator.predict_proba(X))
+    return out
+
+
+def _bad_value(info: Any) -> Any:
+    if info.choices is not None:
+        return "not-a-choice"
+    if info.base is bool:
+        return "maybe"
+    if info.maximum is not None:
+        return info.maximum + 1
+    return "not-a-number"
+
+
+@pytest.fixture(params=ALGORITHMS, ids=lambda a: a.name)
+def algorithm(request: pytest.FixtureRequest) -> Algorithm:
+    return request.param
+
+
+def test_catalog_has_the_spine() -> None:
+    names = {a.name for a in ALGORITHMS}
+    assert {
+        "linear_regression",
+        "logistic_regression",
+        "random_forest_classifier",
+        "random_forest_regressor",
+        "lightgbm_classifier",
+        "lightgbm_regressor",
+        "kmeans",
+    } <= names
+
+
+def test_describe_is_well_formed_and_json_safe(algorithm: Algorithm) -> None:
+    described = describe(algorithm)
+    json.dumps(described)
+    assert described["name"] == algorithm.name
+    assert described["task"] in {t.value for t in Task}
+    assert described["summary"] and "\n" not in described["summary"]
+    schema_names = set(described["params_schema"]["properties"])
+    assert schema_names == {p["name"] for p in described["params"]}
+    for param in described["params"]:
+        assert set(param) >= PARAM_KEYS, (
+            f"{param['name']} lacks {PARAM_KEYS - set(param)}"
+        )
+        assert param["description"], (
+            f"{algorithm.name}.{param['name']} needs a description"
+        )
+        assert param["type"] in {"integer", "number", "boolean", "string"}
+        if param["type"] in {"integer", "number"} and param["choices"] is None:
+            assert param["minimum"] is not None and param["maximum"] is not None, (
+                f"{algorithm.name}.{param['name']}: declare ge= and le= ranges"
+            )
+        if param["type"] == "string":
+            assert param["choices"], f"{algorithm.name}.{param['name']}: use a Literal"
+
+
+def test_defaults_validate(algorithm: Algorithm) -> None:
+    params = validate_params(algorithm.name, {})
+    assert params == algorithm.Params()
+    for info in param_infos(algorithm.Params):
+        assert getattr(params, info.name) == info.default
+
+
+def test_out_of_range_values_are_rejected_naming_the_parameter(
+    algorithm: Algorithm,
+) -> None:
+    for info in param_infos(algorithm.Params):
+        bad = _bad_value(info)
+        with pytest.raises(InvalidInputError) as caught:
+            validate_params(algorithm.name, {info.name: bad})
+        message = caught.value.message
+        assert f"The '{info.name}' parameter of {algorithm.name} must be" in message
+        assert message.endswith(f"got {bad!r}.")
+
+
+def test_unknown_parameter_is_rejected_listing_valid_ones(algorithm: Algorithm) -> None:
+    with pytest.raises(InvalidInputError, match="'no_such_param'") as caught:
+        validate_params(algorithm.name, {"no_such_param": 1})
+    for info in param_infos(algorithm.Params):
+        assert info.name in caught.value.message
+
+
+def test_predict_before_fit_raises_not_fitted(algorithm: Algorithm, seed: int) -> None:
+    X, _ = _data(algorithm.task)
+    estimator = algorithm.build(validate_params(algorithm.name, {}), seed)
+    with pytest.raises(NotFittedError):
+        estimator.predict(X[:5])
+
+
+def test_save_load_gives_identical_predictions(
+    algorithm: Algorithm, seed: int, tmp_path: Path
+) -> None:
+    estimator, X = _fitted(algorithm, seed)
+    algorithm.save_estimator(estimator, tmp_path)
+    loaded = algorithm.load_estimator(tmp_path)
+    for before, after in zip(
+        _outputs(estimator, X, algorithm.task),
+        _outputs(loaded, X, algorithm.task),
+        strict=True,
+    ):
+        np.testing.assert_allclose(after, before, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "classifier", list_algorithms(Task.CLASSIFICATION), ids=lambda a: a.name
+)
+def test_classifiers_expose_classes_and_probabilities(
+    classifier: Algorithm, seed: int
+) -> None:
+    estimator, X = _fitted(classifier, seed)
+    assert list(estimator.classes_) == [0, 1, 2]
+    np.testing.assert_allclose(estimator.predict_proba(X).sum(axis=1), 1.0)
+
+
+def test_same_seed_gives_same_predictions(algorithm: Algorithm, seed: int) -> None:
+    first, X = _fitted(algorithm, seed)
+    second, _ = _fitted(algorithm, seed)
+    for a, b in zip(
+        _outputs(first, X, algorithm.task),
+        _outputs(second, X, algorithm.task),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_same_seed_gives_same_metrics(algorithm: Algorithm, seed: int) -> None:
+    X, y = _data(algorithm.task)
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    target = None
+    if y is not None:
+        frame["y"], target = y, "y"
+    spec = TrainingSpec(algorithm=algorithm.name, params={}, target=target, seed=seed)
+    assert train(frame, spec).metrics == train(frame, spec).metrics

@@ -1,0 +1,266 @@
+"""The web UI driven in headless Chromium: log in, import, train, register, deploy, predict."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sklearn.datasets import load_iris
+
+from tests.e2e.conftest import LiveServer
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+JOB_TIMEOUT_MS = 90_000
+FINAL = re.compile("succeeded|failed|cancelled")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium: Playwright's own browser downloads are not reachable here."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(
+            f"{CHROMIUM} is missing; install it with `apt-get install chromium`"
+        )
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh context per test, so localStorage (the token) never leaks between tests."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+class Shots:
+    """Saves full-page screenshots to tmp_path and, when set, to $LOOM_SCREENSHOTS."""
+
+    def __init__(self, page: Page, tmp_path: Path) -> None:
+        self.page = page
+        self.dirs = [tmp_path / "screenshots"]
+        if os.environ.get("LOOM_SCREENSHOTS"):
+            self.dirs.append(Path(os.environ["LOOM_SCREENSHOTS"]))
+        for folder in self.dirs:
+            folder.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+
+    def __call__(self, name: str) -> None:
+        self.count += 1
+        first = self.dirs[0] / f"{self.count:02d}-{name}.png"
+        self.page.screenshot(path=str(first), full_page=True)
+        for folder in self.dirs[1:]:
+            shutil.copy(first, folder / first.name)
+
+
+def login(page: Page, server: LiveServer, shot: Shots | None = None) -> None:
+    page.goto(server.url + "/#/datasets")
+    if shot:
+        shot("login")
+    page.get_by_test_id("token-input").fill(server.token)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("workspace-name")).to_have_text("default")
+
+
+def write_iris(path: Path, rows: int | None = None) -> None:
+    frame = load_iris(as_frame=True).frame
+    frame.columns = [*FEATURES, "target"]
+    names = load_iris().target_names
+    frame["species"] = [str(names[i]) for i in frame.pop("target")]
+    (frame if rows is None else frame.head(rows)).to_csv(path, index=False)
+
+
+def import_dataset(
+    page: Page, name: str, *, path: Path | None, upload: Path | None
+) -> None:
+    page.get_by_test_id("nav-datasets").click()
+    page.get_by_test_id("import-mode-upload" if upload else "import-mode-path").click()
+    page.get_by_test_id("import-name").fill(name)
+    if upload:
+        page.get_by_test_id("import-file").set_input_files(str(upload))
+    else:
+        page.get_by_test_id("import-path").fill(str(path))
+    page.get_by_test_id("import-submit").click()
+    wait_final(page, "import-job")
+
+
+def fill_training_form(page: Page, *, n_estimators: str) -> None:
+    page.get_by_test_id("train-target").select_option("species")
+    page.get_by_test_id("train-algorithm").select_option("random_forest_classifier")
+    page.get_by_test_id("param-n_estimators").fill(n_estimators)
+    page.get_by_test_id("mode-cv").check()
+    page.get_by_test_id("train-cv-folds").fill("3")
+    page.get_by_test_id("train-seed").fill("7")
+
+
+def wait_final(page: Page, test_id: str) -> None:
+    """Wait until a state badge leaves queued/running, then require success."""
+    badge = page.get_by_test_id(test_id)
+    expect(badge).to_have_attribute("data-state", FINAL, timeout=JOB_TIMEOUT_MS)
+    state = badge.get_attribute("data-state")
+    shown = page.locator("[data-testid$=error]").all_inner_texts()
+    assert state == "succeeded", f"{test_id} ended {state}: {shown}"
+
+
+def import_datasets(
+    page: Page, server: LiveServer, tmp_path: Path, shot: Shots
+) -> None:
+    csv = server.data_dir / "ui_iris.csv"
+    write_iris(csv)
+    small = tmp_path / "iris_small.csv"
+    write_iris(small, rows=12)
+    import_dataset(page, "ui-iris", path=csv, upload=None)
+    shot("datasets-import-path")
+    import_dataset(page, "ui-upload", path=None, upload=small)
+    rows_cell = page.get_by_test_id("dataset-row-ui-upload").locator("td").nth(2)
+    expect(rows_cell).to_have_text("12")
+    shot("datasets-list")
+
+    page.get_by_test_id("dataset-link-ui-iris").click()
+    expect(page.get_by_test_id("dataset-rows")).to_have_text("150")
+    expect(page.get_by_test_id("dataset-columns")).to_have_text("5")
+    for column in [*FEATURES, "species"]:
+        expect(page.get_by_test_id(f"schema-row-{column}")).to_be_visible()
+    expect(page.get_by_test_id("preview-table")).to_be_visible()
+    shot("dataset-detail")
+
+
+def train_from_dataset_page(page: Page, shot: Shots) -> str:
+    """Submit a bad parameter (422 shown inline), fix it, and wait for the run."""
+    page.get_by_test_id("train-on-dataset").click()
+    expect(page.get_by_test_id("train-dataset")).to_have_value("ui-iris")
+    fill_training_form(page, n_estimators="0")
+    page.get_by_test_id("train-submit").click()
+    field_error = page.get_by_test_id("field-error-param-n_estimators")
+    expect(field_error).to_contain_text("n_estimators")
+    shot("train-validation-error")
+    page.get_by_test_id("param-n_estimators").fill("50")
+    page.get_by_test_id("train-submit").click()
+    page.wait_for_url(re.compile(r"#/runs/run_"))
+    wait_final(page, "run-state")
+    expect(page.get_by_test_id("cv-table")).to_be_visible()
+    expect(page.get_by_test_id("confusion-matrix")).to_be_visible()
+    page.locator(".plot img").first.wait_for()
+    shot("run-detail")
+    return page.url.rsplit("/", 1)[-1]
+
+
+def register_and_deploy(page: Page, run_id: str, shot: Shots) -> None:
+    page.get_by_test_id("register-name").fill("ui-iris-rf")
+    page.get_by_test_id("register-submit").click()
+    page.get_by_test_id("registered-model-link").click()
+    expect(page.get_by_test_id("model-version-1")).to_be_visible()
+    expect(page.get_by_test_id("lineage-run-1")).to_have_text(run_id)
+    page.get_by_test_id("alias-submit").click()
+    expect(page.get_by_test_id("alias-production")).to_have_text("v1")
+    shot("model-detail")
+    page.get_by_test_id("deploy-name").fill("ui-iris-ep")
+    page.get_by_test_id("deploy-submit").click()
+    page.get_by_test_id("deployed-endpoint-link").click()
+    expect(page.get_by_test_id("endpoint-state")).to_have_text("ready")
+
+
+def predict_one_row(page: Page, shot: Shots) -> None:
+    for column, value in zip(FEATURES, ["5.1", "3.5", "1.4", "0.2"], strict=True):
+        page.get_by_test_id(f"tryit-input-{column}").fill(value)
+    page.get_by_test_id("predict-submit").click()
+    expect(page.get_by_test_id("prediction-0")).to_have_text("setosa")
+    page.get_by_test_id("issue-token").click()
+    expect(page.get_by_test_id("issued-token")).not_to_be_empty()
+    shot("endpoint-detail")
+
+
+def compare_and_tour(page: Page, run_ids: list[str], shot: Shots) -> None:
+    """Compare two runs side by side, then visit each list page and a job page."""
+    page.get_by_test_id("nav-runs").click()
+    for run_id in run_ids:
+        row = page.get_by_test_id(f"run-row-{run_id}")
+        expect(row.get_by_test_id("state")).to_have_attribute(
+            "data-state", "succeeded", timeout=JOB_TIMEOUT_MS
+        )
+        row.get_by_test_id(f"run-select-{run_id}").check()
+    shot("runs-list")
+    page.get_by_test_id("compare-button").click()
+    expect(page.locator("[data-testid=compare-table] td.best")).not_to_have_count(0)
+    shot("runs-compare")
+    for section in ("models", "endpoints", "jobs"):
+        page.get_by_test_id(f"nav-{section}").click()
+        expect(page.get_by_test_id(f"{section}-table")).to_be_visible()
+        shot(f"{section}-list")
+    page.locator("[data-testid^=job-link-]").first.click()
+    wait_final(page, "job-state")
+    expect(page.get_by_test_id("job-logs")).to_be_visible()
+    shot("job-detail")
+
+
+@pytest.mark.timeout(300)
+def test_ui_flow_imports_trains_registers_deploys_and_predicts(
+    live_server: LiveServer, page: Page, tmp_path: Path
+) -> None:
+    shot = Shots(page, tmp_path)
+    login(page, live_server, shot)
+    import_datasets(page, live_server, tmp_path, shot)
+    run_id = train_from_dataset_page(page, shot)
+
+    headers = {"Authorization": f"Bearer {live_server.token}"}
+    api = httpx.get(f"{live_server.url}/api/v1/runs/{run_id}", headers=headers)
+    accuracy = api.json()["metrics"]["accuracy"]
+    cell = page.get_by_test_id("metric-accuracy")
+    assert float(cell.inner_text()) >= 0.9
+    assert float(cell.inner_text()) == pytest.approx(accuracy, abs=5e-5)
+    assert float(cell.get_attribute("data-value") or "nan") == accuracy
+    second = httpx.post(
+        f"{live_server.url}/api/v1/runs",
+        headers=headers,
+        json={
+            "dataset": "ui-iris",
+            "target": "species",
+            "test_size": 0.3,
+            "algorithm": "logistic_regression",
+        },
+    )
+    assert second.status_code == 202, second.text
+
+    register_and_deploy(page, run_id, shot)
+    predict_one_row(page, shot)
+    compare_and_tour(page, [run_id, second.json()["id"]], shot)
+
+
+def test_ui_login_rejects_unknown_token_and_401_returns_to_login(
+    live_server: LiveServer, page: Page
+) -> None:
+    page.goto(live_server.url + "/")
+    page.get_by_test_id("token-input").fill("loom_not_a_real_token")
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("login-error")).to_be_visible()
+
+    login(page, live_server)
+    page.evaluate("localStorage.setItem('loom.token', 'loom_revoked')")
+    page.get_by_test_id("nav-jobs").click()
+    expect(page.get_by_test_id("login-message")).to_contain_text("Signed out")
+    expect(page.get_by_test_id("token-input")).to_be_visible()
