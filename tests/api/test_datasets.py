@@ -119,3 +119,24 @@ def test_invalid_dataset_name_is_422(api: Api) -> None:
         json={"name": "../x", "source": {"kind": "file", "path": "a.csv"}},
     )
     assert response.status_code == 422 and "name" in response.json()["detail"]
+
+
+def test_sql_passwords_never_show_in_jobs_or_errors(api: Api) -> None:
+    url = "postgresql+psycopg://loom:hunter2@127.0.0.1:9/nowhere"
+    job = api.ok(
+        "POST",
+        "/datasets/imports",
+        json={
+            "name": "secret",
+            "source": {"kind": "sql", "url": url, "query": "SELECT 1"},
+        },
+    )
+    assert "hunter2" not in str(job)
+    done = api.wait_job(job["id"])
+    assert done["state"] == "failed"
+    assert "hunter2" not in str(done)
+    assert (
+        done["params"]["source"]["url"]
+        == "postgresql+psycopg://loom:***@127.0.0.1:9/nowhere"
+    )
+    assert "hunter2" not in api.call("GET", f"/jobs/{job['id']}/logs").text

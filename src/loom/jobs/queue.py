@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from loom.core.clock import utcnow
 from loom.core.errors import ConflictError, NotFoundError
 from loom.core.ids import new_id
+from loom.core.redaction import redact, redact_text
 from loom.jobs.orm import SqlJob
 from loom.jobs.schemas import JobPublic, JobState
 
@@ -46,14 +47,18 @@ def _sources_for(target: JobState) -> list[str]:
 
 
 def to_public(row: SqlJob) -> JobPublic:
-    """Convert a row to its wire schema."""
+    """Convert a row to its wire schema, with secrets in parameters masked.
+
+    A job may need credentials to run (a database URL with a password); they stay
+    in the queue row for the worker but are never shown.
+    """
     return JobPublic(
         id=row.id,
         type=row.type,
         state=JobState(row.state),
-        params=row.params,
+        params=redact(row.params),
         result=row.result,
-        error=row.error,
+        error=redact_text(row.error) if row.error else None,
         attempts=row.attempts,
         created_at=row.created_at,
         started_at=row.started_at,
