@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loom.core.clock import utcnow
@@ -22,6 +22,7 @@ from loom.data.orm import SqlDataset, SqlDatasetVersion
 from loom.data.schemas import ColumnSchema, FileSource
 from loom.jobs import queue
 from loom.jobs.schemas import JobPublic
+from loom.storage.queries import find_by_ref, next_number
 
 IMPORT_JOB = "dataset.import"
 
@@ -93,12 +94,7 @@ def start_import(
 
 def find_dataset(session: Session, *, workspace_id: str, ref: str) -> SqlDataset | None:
     """A dataset row by id or name within the workspace."""
-    return session.scalar(
-        select(SqlDataset).where(
-            SqlDataset.workspace_id == workspace_id,
-            (SqlDataset.id == ref) | (SqlDataset.name == ref),
-        )
-    )
+    return find_by_ref(session, SqlDataset, workspace_id=workspace_id, ref=ref)
 
 
 def _require(session: Session, workspace_id: str, ref: str) -> SqlDataset:
@@ -212,14 +208,9 @@ def register_version(
     latest = _latest(session, dataset.id)
     if latest is not None and latest.content_hash == content_hash:
         return dataset.id, latest.version
-    number = (
-        session.scalar(
-            select(func.max(SqlDatasetVersion.version)).where(
-                SqlDatasetVersion.dataset_id == dataset.id
-            )
-        )
-        or 0
-    ) + 1
+    number = next_number(
+        session, SqlDatasetVersion.version, SqlDatasetVersion.dataset_id == dataset.id
+    )
     session.add(
         SqlDatasetVersion(
             id=new_id("dsv"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loom.core.errors import ConflictError, InvalidInputError, NotFoundError
@@ -11,6 +11,7 @@ from loom.core.pages import Page
 from loom.jobs.orm import SqlJob
 from loom.registry.orm import SqlModelAlias, SqlModelVersion, SqlRegisteredModel
 from loom.registry.schemas import ModelPublic, ModelRegister, ModelVersionPublic
+from loom.storage.queries import find_by_ref, next_number
 from loom.tracking.service import get_run_row
 
 
@@ -18,12 +19,7 @@ def find_model(
     session: Session, *, workspace_id: str, ref: str
 ) -> SqlRegisteredModel | None:
     """A model row by id or name, or None."""
-    return session.scalar(
-        select(SqlRegisteredModel).where(
-            SqlRegisteredModel.workspace_id == workspace_id,
-            (SqlRegisteredModel.id == ref) | (SqlRegisteredModel.name == ref),
-        )
-    )
+    return find_by_ref(session, SqlRegisteredModel, workspace_id=workspace_id, ref=ref)
 
 
 def require_model(
@@ -106,14 +102,9 @@ def register_model(
         )
         session.add(model)
         session.flush()
-    number = (
-        session.scalar(
-            select(func.max(SqlModelVersion.version)).where(
-                SqlModelVersion.model_id == model.id
-            )
-        )
-        or 0
-    ) + 1
+    number = next_number(
+        session, SqlModelVersion.version, SqlModelVersion.model_id == model.id
+    )
     row = SqlModelVersion(
         id=new_id("mv"),
         workspace_id=workspace_id,

@@ -27,6 +27,7 @@ from loom.serving.schemas import (
     EndpointUpdate,
     PredictResponse,
 )
+from loom.storage.queries import find_by_ref
 
 BATCH_JOB = "batch.predict"
 MAX_RECORDS = 10_000
@@ -36,12 +37,7 @@ def find_endpoint(
     session: Session, *, workspace_id: str, ref: str
 ) -> SqlEndpoint | None:
     """An endpoint row by id or name, or None."""
-    return session.scalar(
-        select(SqlEndpoint).where(
-            SqlEndpoint.workspace_id == workspace_id,
-            (SqlEndpoint.id == ref) | (SqlEndpoint.name == ref),
-        )
-    )
+    return find_by_ref(session, SqlEndpoint, workspace_id=workspace_id, ref=ref)
 
 
 def _require(session: Session, workspace_id: str, ref: str) -> SqlEndpoint:
