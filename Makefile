@@ -59,12 +59,12 @@ system-deps:
 	fi
 
 lint: install-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 fmt: install-dev
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 test: install-dev ui system-deps lint
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
