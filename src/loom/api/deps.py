@@ -68,7 +68,11 @@ def require_admin(
 
 
 StateDep = Annotated[LoomState, Depends(get_state)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent. With the default
+# ("request") the commit would run after the client already has its answer, so
+# an immediate follow-up call could read stale data, or a failed commit would
+# follow a 2xx.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 CurrentPrincipal = Annotated[Principal, Depends(require_workspace_principal)]
 AnyPrincipal = Annotated[Principal, Depends(authenticate_request)]
 AdminPrincipal = Annotated[Principal, Depends(require_admin)]
