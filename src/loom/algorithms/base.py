@@ -49,6 +49,29 @@ class Algorithm(abc.ABC):
             seed: Loom's seed; adapters pass it on as ``random_state``.
         """
 
+    def bind_features(self, estimator: Any, feature_names: list[str]) -> None:
+        """Tell an unfitted estimator its encoded column names, before ``fit``.
+
+        Names are ``col`` for numeric columns and ``col=category`` for one-hot
+        columns of a string column, so an algorithm can regroup dummies (a
+        reference level for regression, multiway splits for ID3/C4.5). The
+        default does nothing.
+        """
+        return
+
+    def report(
+        self, estimator: Any, X: Any, y: Any, feature_names: list[str]
+    ) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """Algorithm-specific findings about the stored model, for the run page.
+
+        Called once on the model Loom keeps, with the rows it was fitted on.
+
+        Returns:
+            ``(report, plots)``: JSON-safe data stored under the run's
+            ``details["report"]``, and PNG files by name. The default is empty.
+        """
+        return {}, {}
+
     def save_estimator(self, estimator: Any, directory: Path) -> None:
         """Write a fitted estimator into ``directory`` (which must exist).
 

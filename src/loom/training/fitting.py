@@ -223,6 +223,7 @@ def _fit(
     encoder.fit(frame, ctx.features)
     X = encoder.transform_frame(frame)
     estimator = ctx.algorithm.build(ctx.params, ctx.spec.seed)
+    ctx.algorithm.bind_features(estimator, encoder.feature_names_out)
     started = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -280,6 +281,23 @@ def _report(
     }
 
 
+def _add_model_report(
+    ctx: _Context,
+    encoder: TabularEncoder,
+    estimator: Any,
+    fitted_on: tuple[pd.DataFrame, np.ndarray | None],
+    outcome: tuple[dict[str, Any], dict[str, bytes]],
+) -> None:
+    """Merge the algorithm's own report on the stored model into the run's details."""
+    frame, y = fitted_on
+    report, figures = ctx.algorithm.report(
+        estimator, encoder.transform_frame(frame), y, encoder.feature_names_out
+    )
+    if report:
+        outcome[0]["report"] = report
+    outcome[1].update(figures)
+
+
 def _bundle(ctx: _Context, encoder: TabularEncoder, estimator: Any) -> ModelBundle:
     return ModelBundle(
         algorithm=ctx.algorithm.name,
@@ -327,6 +345,9 @@ def _train_holdout(
     metrics = _metrics(ctx, y[test_idx], scores)
     _log_metrics(ctx, "test metrics: ", metrics)
     details, figures = _report(ctx, y[test_idx], scores, "holdout")
+    _add_model_report(
+        ctx, encoder, estimator, (train_frame, y[train_idx]), (details, figures)
+    )
     return TrainingOutcome(
         metrics=metrics,
         cv_metrics=None,
@@ -365,6 +386,7 @@ def _train_cross_validated(
     details, figures = _report(ctx, y, pooled, "cross_validation")
     ctx.log(f"refitting on all {len(y)} rows")
     encoder, estimator = _fit(ctx, frame, y)
+    _add_model_report(ctx, encoder, estimator, (frame, y), (details, figures))
     return TrainingOutcome(
         metrics=metrics,
         cv_metrics=cv_metrics,
@@ -389,15 +411,17 @@ def _train_clustering(ctx: _Context, df: pd.DataFrame) -> TrainingOutcome:
     metrics = evaluation.clustering_metrics(X, clusters, ctx.spec.seed)
     _log_metrics(ctx, "metrics: ", metrics)
     ids, counts = np.unique(clusters, return_counts=True)
-    details = {
+    details: dict[str, Any] = {
         "evaluated_on": "training",
         "cluster_sizes": {str(i): int(c) for i, c in zip(ids, counts, strict=True)},
     }
+    figures = {"clusters.png": plots.clusters_png(X, clusters, ctx.spec.seed)}
+    _add_model_report(ctx, encoder, estimator, (frame, None), (details, figures))
     return TrainingOutcome(
         metrics=metrics,
         cv_metrics=None,
         details=details,
-        plots={"clusters.png": plots.clusters_png(X, clusters, ctx.spec.seed)},
+        plots=figures,
         bundle=_bundle(ctx, encoder, estimator),
         n_train=len(frame),
         n_test=0,
