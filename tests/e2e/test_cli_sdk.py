@@ -152,10 +152,11 @@ def test_cli_errors_are_one_line_and_exit_non_zero(live_server: LiveServer) -> N
     assert bad.returncode == 1 and "invalid or revoked API token" in bad.stderr
 
 
-def test_sdk_flow(live_server: LiveServer) -> None:
+def test_sdk_flow(live_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
     with Client(live_server.url, live_server.token) as client:
         assert client.whoami().workspace.name == "default"
-        ds = client.datasets.import_file("sdk-wine", live_server.data_dir / "wine.csv")
+        monkeypatch.chdir(live_server.home)  # a path relative to the caller's cwd
+        ds = client.datasets.import_file("sdk-wine", "data/wine.csv")
         assert ds.latest_version is not None and ds.latest_version.row_count == 178
         run = client.runs.create(
             dataset="sdk-wine",

@@ -81,10 +81,7 @@ def import_(
     elif upload:
         result = client.datasets.upload(ds_name, source)
     else:
-        path = Path(source).expanduser()
-        result = client.datasets.import_file(
-            ds_name, str(path.resolve()) if path.exists() else source, format=format
-        )
+        result = client.datasets.import_file(ds_name, source, format=format)
     if json_out:
         print_json(result)
     else:

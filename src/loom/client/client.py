@@ -78,8 +78,16 @@ class Datasets(_Resource):
         format: str | None = None,
         wait: bool = True,
     ) -> DatasetPublic | JobPublic:
-        """Import a CSV/Parquet/JSON-lines file inside the server's data roots."""
-        source = {"kind": "file", "path": str(path), "format": format}
+        """Import a CSV/Parquet/JSON-lines file inside the server's data roots.
+
+        A relative path that exists here is made absolute (client and server
+        usually share the machine); otherwise the server reads it relative to
+        its first data root.
+        """
+        local = Path(path).expanduser()
+        if not local.is_absolute() and local.exists():
+            local = local.resolve()
+        source = {"kind": "file", "path": str(local), "format": format}
         return self.import_source(name, source, wait=wait)
 
     def import_sql(
