@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from loom.algorithms.boosting.openmp import prefer_passive_wait
 from loom.core.config import Settings, get_settings
+
+# Before scikit-learn/LightGBM/XGBoost load in this process: two xdist workers on
+# two cores starve each other when idle OpenMP threads spin.
+prefer_passive_wait()
 
 pytest_plugins = ["tests.fixtures.api", "tests.fixtures.postgres"]
 

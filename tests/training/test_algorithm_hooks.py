@@ -24,9 +24,7 @@ class _Recording(LogisticRegressionAlgorithm):
     def report(
         self, estimator: Any, X: Any, y: Any, feature_names: list[str]
     ) -> tuple[dict[str, Any], dict[str, bytes]]:
-        return {"rows": len(X), "columns": feature_names}, {
-            "extra.png": b"\x89PNG"
-        }
+        return {"rows": len(X), "columns": feature_names}, {"extra.png": b"\x89PNG"}
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def test_train_random_forest_iris_holdout(iris_df: pd.DataFrame, seed: int) -> N
     assert sum(map(sum, details["confusion_matrix"])) == 30
     assert [c["label"] for c in details["roc_curve"]] == details["labels"]
     json.dumps(details)
-    assert set(outcome.plots) == {"roc_curve.png", "confusion_matrix.png"}
+    assert {"roc_curve.png", "confusion_matrix.png"} <= set(outcome.plots)
     assert all(png.startswith(PNG) for png in outcome.plots.values())
     assert any(
         "holdout split: 120 train / 30 test rows (stratified)" in x for x in lines

@@ -17,9 +17,19 @@ from loom.core.errors import InvalidInputError
 # here; callers never change. Imported lazily so `import loom` stays light.
 _CATALOG_MODULES: tuple[str, ...] = (
     "loom.algorithms.classical.linear_models",
+    "loom.algorithms.statistical.linear_regression",
+    "loom.algorithms.classical.trees",
+    "loom.algorithms.classical.id3_c45",
+    "loom.algorithms.classical.svm",
+    "loom.algorithms.classical.naive_bayes",
+    "loom.algorithms.classical.neighbors",
     "loom.algorithms.classical.forests",
     "loom.algorithms.classical.clustering",
     "loom.algorithms.boosting.lightgbm_models",
+    "loom.algorithms.classical.ensembles",
+    "loom.algorithms.classical.density_clustering",
+    "loom.algorithms.boosting.xgboost_models",
+    "loom.algorithms.boosting.gbdt_lr",
 )
 
 _ALGORITHMS: dict[str, Algorithm] = {}

@@ -67,6 +67,11 @@ def _finish(db: Database, job_id: str, state: JobState, **fields: object) -> Non
 
 def main() -> None:
     """Command-line entry: the job id is the only argument."""
+    # Before any numeric library loads: idle OpenMP threads must sleep, not spin,
+    # or concurrent jobs on a small machine starve each other (see openmp.py).
+    from loom.algorithms.boosting.openmp import prefer_passive_wait
+
+    prefer_passive_wait()
     sys.exit(run_job(sys.argv[1], Settings()))
 
 

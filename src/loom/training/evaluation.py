@@ -17,6 +17,7 @@ import numpy as np
 MAX_CURVE_POINTS = 200
 MAX_RESIDUAL_POINTS = 1000
 SILHOUETTE_SAMPLE = 5000
+NOISE_CLUSTER = -1
 
 
 def classification_metrics(y: np.ndarray, proba: np.ndarray) -> dict[str, float]:
@@ -65,22 +66,62 @@ def regression_metrics(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]
 def clustering_metrics(
     X: np.ndarray, clusters: np.ndarray, seed: int
 ) -> dict[str, float]:
-    """silhouette (on ≤ 5,000 sampled rows) and davies_bouldin, when defined.
+    """Internal scores: how compact and separated the clusters are.
 
-    Both need at least two clusters and fewer clusters than rows; with a single
-    cluster only ``n_clusters`` is reported.
+    Noise (cluster -1, from DBSCAN) is not a cluster: ``n_clusters`` excludes it,
+    ``noise_fraction`` reports its share, and silhouette (on ≤ 5,000 sampled
+    rows), davies_bouldin and calinski_harabasz are computed on the non-noise
+    rows only. They need at least two clusters and fewer clusters than those
+    rows; otherwise they are left out (see ``clustering_notes``).
     """
     from sklearn import metrics
 
-    found = len(np.unique(clusters))
+    noise = clusters == NOISE_CLUSTER
+    kept_X, kept = X[~noise], clusters[~noise]
+    found = len(np.unique(kept))
     out = {"n_clusters": float(found)}
-    if 2 <= found < len(X):
-        sample = min(SILHOUETTE_SAMPLE, len(X))
+    if noise.any():
+        out["noise_fraction"] = float(noise.mean())
+    if 2 <= found < len(kept_X):
+        sample = min(SILHOUETTE_SAMPLE, len(kept_X))
         out["silhouette"] = float(
-            metrics.silhouette_score(X, clusters, sample_size=sample, random_state=seed)
+            metrics.silhouette_score(
+                kept_X, kept, sample_size=sample, random_state=seed
+            )
         )
-        out["davies_bouldin"] = float(metrics.davies_bouldin_score(X, clusters))
+        out["davies_bouldin"] = float(metrics.davies_bouldin_score(kept_X, kept))
+        out["calinski_harabasz"] = float(metrics.calinski_harabasz_score(kept_X, kept))
     return out
+
+
+def clustering_agreement(truth: np.ndarray, clusters: np.ndarray) -> dict[str, float]:
+    """Agreement of clusters with known labels (any hashable codes, one per row).
+
+    adjusted_rand (ARI) counts pairs of rows put together or apart by both,
+    corrected for chance (about 0 for random clusters, 1 for identical ones);
+    normalized_mutual_info (NMI) is the shared information, scaled to [0, 1].
+    Both ignore how clusters are numbered. Noise (-1) counts as one more group:
+    it is an assignment the model made.
+    """
+    from sklearn import metrics
+
+    return {
+        "adjusted_rand": float(metrics.adjusted_rand_score(truth, clusters)),
+        "normalized_mutual_info": float(
+            metrics.normalized_mutual_info_score(truth, clusters)
+        ),
+    }
+
+
+def clustering_notes(metrics: dict[str, float]) -> list[str]:
+    """Why internal scores are missing from ``clustering_metrics``' output."""
+    if "silhouette" in metrics:
+        return []
+    noise = " non-noise" if "noise_fraction" in metrics else ""
+    return [
+        f"silhouette, davies_bouldin and calinski_harabasz need at least 2 clusters "
+        f"and fewer clusters than{noise} rows; found {int(metrics['n_clusters'])}"
+    ]
 
 
 def _thin(values: np.ndarray, limit: int) -> np.ndarray:

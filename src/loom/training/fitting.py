@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -400,21 +400,40 @@ def _train_cross_validated(
 
 
 def _train_clustering(ctx: _Context, df: pd.DataFrame) -> TrainingOutcome:
+    """Fit and score all rows; a target, if given, only grades the clusters.
+
+    The target column never reaches the model (``_resolve_features`` keeps it
+    out of the features) and the stored bundle has no target, so serving never
+    asks for it; it adds ARI and NMI against the clusters, on the rows where it
+    is not null.
+    """
     if ctx.spec.cv_folds:
         ctx.log("cv_folds is ignored for clustering: all rows are fitted and scored")
     frame = df.reset_index(drop=True)
     if len(frame) < 2:
         raise InvalidInputError(f"clustering needs at least 2 rows; got {len(frame)}")
+    target = ctx.spec.target
+    if target is not None:
+        ctx.log(f"target '{target}' is not a feature; it only scores the clusters")
+        ctx = replace(ctx, spec=replace(ctx.spec, target=None))
     encoder, estimator = _fit(ctx, frame, None)
     X = encoder.transform_frame(frame)
     clusters = np.asarray(estimator.predict(X), dtype=np.int64)
     metrics = evaluation.clustering_metrics(X, clusters, ctx.spec.seed)
+    details: dict[str, Any] = {"evaluated_on": "training"}
+    if target is not None:
+        known = frame[target].notna().to_numpy()
+        truth = pd.factorize(frame[target].astype(object)[known])[0]
+        metrics.update(evaluation.clustering_agreement(truth, clusters[known]))
+        details["scored_against"] = {"target": target, "rows": int(known.sum())}
     _log_metrics(ctx, "metrics: ", metrics)
     ids, counts = np.unique(clusters, return_counts=True)
-    details: dict[str, Any] = {
-        "evaluated_on": "training",
-        "cluster_sizes": {str(i): int(c) for i, c in zip(ids, counts, strict=True)},
+    details["cluster_sizes"] = {
+        str(i): int(c) for i, c in zip(ids, counts, strict=True)
     }
+    notes = evaluation.clustering_notes(metrics)
+    if notes:
+        details["notes"] = notes
     figures = {"clusters.png": plots.clusters_png(X, clusters, ctx.spec.seed)}
     _add_model_report(ctx, encoder, estimator, (frame, None), (details, figures))
     return TrainingOutcome(

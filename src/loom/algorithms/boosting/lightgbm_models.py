@@ -9,7 +9,11 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from loom.algorithms.base import Algorithm, Task
+from loom.algorithms.boosting.openmp import prefer_passive_wait
+from loom.algorithms.importances import importance_report
 from loom.algorithms.registry import register
+
+prefer_passive_wait()  # before the library loads; see openmp.py
 
 BOOSTER_FILE = "booster.txt"
 WRAPPER_FILE = "lightgbm_wrapper.json"
@@ -70,6 +74,24 @@ class _LightGBMAlgorithm(Algorithm):
             deterministic=True,
             force_row_wise=True,  # deterministic=True needs a fixed histogram layout
             verbose=-1,
+        )
+
+    def report(
+        self, estimator: Any, X: Any, y: Any, feature_names: list[str]
+    ) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """Feature importances by total gain (headline) and by split count.
+
+        Gain (the loss reduction a feature's splits bring) measures how much a
+        feature helps; split count only how often it is used, which favours
+        features with many distinct values.
+        """
+        booster = estimator.booster_
+        return importance_report(
+            {
+                "gain": booster.feature_importance(importance_type="gain"),
+                "split": booster.feature_importance(importance_type="split"),
+            },
+            feature_names,
         )
 
     def save_estimator(self, estimator: Any, directory: Path) -> None:

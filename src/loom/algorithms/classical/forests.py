@@ -1,4 +1,4 @@
-"""Random forests for classification and regression (scikit-learn)."""
+"""Random forests for classification and regression (scikit-learn), with importances."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from loom.algorithms.base import Algorithm, Task
+from loom.algorithms.importances import ImpurityImportanceReport
 from loom.algorithms.registry import register
 
 # Trees are built on two threads: Loom hosts are small and several jobs may run
@@ -61,7 +62,7 @@ def _forest_kwargs(
 
 
 @register
-class RandomForestClassifierAlgorithm(Algorithm):
+class RandomForestClassifierAlgorithm(ImpurityImportanceReport, Algorithm):
     """Bagged decision trees voting on the class (``RandomForestClassifier``)."""
 
     name: ClassVar[str] = "random_forest_classifier"
@@ -80,7 +81,7 @@ class RandomForestClassifierAlgorithm(Algorithm):
 
 
 @register
-class RandomForestRegressorAlgorithm(Algorithm):
+class RandomForestRegressorAlgorithm(ImpurityImportanceReport, Algorithm):
     """Bagged decision trees averaging their predictions (``RandomForestRegressor``)."""
 
     name: ClassVar[str] = "random_forest_regressor"

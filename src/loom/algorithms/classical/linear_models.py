@@ -1,4 +1,7 @@
-"""Linear models: ordinary least squares and (regularised) logistic regression."""
+"""Logistic regression (regularised) with an odds-ratio report when unpenalised.
+
+Ordinary least squares lives in ``loom.algorithms.statistical.linear_regression``.
+"""
 
 from __future__ import annotations
 
@@ -9,33 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from loom.algorithms.base import Algorithm, Task
 from loom.algorithms.registry import register
-
-
-class LinearRegressionParams(BaseModel):
-    """Parameters of ``linear_regression``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    fit_intercept: bool = Field(
-        True, description="Fit an intercept; turn off only for data centred at zero."
-    )
-
-
-@register
-class LinearRegressionAlgorithm(Algorithm):
-    """Ordinary least squares (scikit-learn ``LinearRegression``)."""
-
-    name: ClassVar[str] = "linear_regression"
-    task: ClassVar[Task] = Task.REGRESSION
-    summary: ClassVar[str] = "Ordinary least-squares linear regression; fast baseline."
-    Params: ClassVar[type[BaseModel]] = LinearRegressionParams
-
-    def build(self, params: BaseModel, seed: int) -> Any:
-        """Return an unfitted ``LinearRegression`` (it has no randomness)."""
-        from sklearn.linear_model import LinearRegression
-
-        assert isinstance(params, LinearRegressionParams)
-        return LinearRegression(fit_intercept=params.fit_intercept)
 
 
 class LogisticRegressionParams(BaseModel):
@@ -100,3 +76,14 @@ class LogisticRegressionAlgorithm(Algorithm):
             random_state=seed,
         )
         return Pipeline([("scale", StandardScaler()), ("model", model)])
+
+    def report(
+        self, estimator: Any, X: Any, y: Any, feature_names: list[str]
+    ) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """Odds ratios and p-values (statsmodels) when the model is unpenalised."""
+        from loom.algorithms.statistical.logit_report import logistic_report
+
+        model = estimator.named_steps["model"]
+        penalised = not math.isinf(model.C)
+        table = logistic_report(X, y, feature_names, penalised, confidence=0.95)
+        return {"statistics": table}, {}

@@ -1,0 +1,168 @@
+"""CART decision trees for classification and regression (scikit-learn)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from loom.algorithms.base import Algorithm, Task
+from loom.algorithms.registry import register
+
+_MAX_TEXT_DEPTH = 6  # deeper levels are elided in the text
+_MAX_DRAW_DEPTH = 3  # plot_tree is slow and unreadable beyond ~15 boxes
+_MAX_PATH_POINTS = 200
+
+
+class _CartParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_depth: int | None = Field(
+        None, ge=1, le=200, description="Maximum tree depth; none grows until pure."
+    )
+    min_samples_split: int = Field(
+        2, ge=2, le=10_000, description="Minimum rows needed to split a node."
+    )
+    min_samples_leaf: int = Field(
+        1, ge=1, le=10_000, description="Minimum rows in each leaf (pre-pruning)."
+    )
+    max_leaf_nodes: int | None = Field(
+        None, ge=2, le=100_000, description="Grow best-first up to this many leaves."
+    )
+    ccp_alpha: float = Field(
+        0.0,
+        ge=0.0,
+        le=1e6,
+        description=(
+            "Cost-complexity post-pruning strength: subtrees whose impurity gain per "
+            "extra leaf is below alpha are collapsed (0 = no pruning)."
+        ),
+    )
+
+
+class CartClassifierParams(_CartParams):
+    """Parameters of ``cart_classifier``."""
+
+    criterion: Literal["gini", "entropy"] = Field(
+        "gini", description="Split impurity: Gini index or entropy (information gain)."
+    )
+
+
+class CartRegressorParams(_CartParams):
+    """Parameters of ``cart_regressor``."""
+
+    criterion: Literal["squared_error", "absolute_error"] = Field(
+        "squared_error",
+        description="Split loss: squared error (mean leaves) or absolute (median).",
+    )
+
+
+def _tree_kwargs(params: _CartParams, seed: int) -> dict[str, Any]:
+    return {**params.model_dump(), "random_state": seed}
+
+
+def _tree_png(estimator: Any, feature_names: list[str], classes: Any) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from sklearn.tree import plot_tree
+
+    depth = min(int(estimator.get_depth()), _MAX_DRAW_DEPTH)
+    figure = Figure(figsize=(max(6.0, 3.0 * depth + 2), max(4.0, 1.2 * depth + 2)))
+    FigureCanvasAgg(figure)
+    plot_tree(
+        estimator,
+        max_depth=_MAX_DRAW_DEPTH,
+        feature_names=feature_names,
+        class_names=classes,
+        filled=True,
+        impurity=False,
+        fontsize=6,
+        ax=figure.add_subplot(),
+    )
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+def _pruning_path(estimator: Any, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """Effective alphas vs total leaf impurity, refitted on the same rows."""
+    path = estimator.cost_complexity_pruning_path(X, y)
+    alphas, impurities = path.ccp_alphas, path.impurities
+    keep = np.unique(np.linspace(0, len(alphas) - 1, _MAX_PATH_POINTS).astype(int))
+    return {
+        "ccp_alphas": [float(a) for a in alphas[keep]],
+        "impurities": [float(i) for i in impurities[keep]],
+    }
+
+
+class _CartAlgorithm(Algorithm):
+    """Build plus the report shared by the CART classifier and regressor."""
+
+    def report(
+        self, estimator: Any, X: Any, y: Any, feature_names: list[str]
+    ) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """Tree as text and image, feature importances and the pruning path."""
+        from sklearn.tree import export_text
+
+        names = list(feature_names)
+        classes = (
+            [str(c) for c in estimator.classes_]
+            if self.task == Task.CLASSIFICATION
+            else None
+        )
+        importances = sorted(
+            zip(names, estimator.feature_importances_.tolist(), strict=True),
+            key=lambda item: -item[1],
+        )
+        report = {
+            "tree_text": export_text(
+                estimator, feature_names=names, max_depth=_MAX_TEXT_DEPTH
+            ),
+            "depth": int(estimator.get_depth()),
+            "n_leaves": int(estimator.get_n_leaves()),
+            "feature_importances": [
+                {"feature": n, "importance": float(v)} for n, v in importances
+            ],
+            "pruning_path": _pruning_path(estimator, np.asarray(X), np.asarray(y)),
+        }
+        return report, {"tree.png": _tree_png(estimator, names, classes)}
+
+
+@register
+class CartClassifierAlgorithm(_CartAlgorithm):
+    """One CART tree choosing binary splits by Gini or entropy."""
+
+    name: ClassVar[str] = "cart_classifier"
+    task: ClassVar[Task] = Task.CLASSIFICATION
+    summary: ClassVar[str] = (
+        "CART decision tree classifier (Gini/entropy) with cost-complexity pruning."
+    )
+    Params: ClassVar[type[BaseModel]] = CartClassifierParams
+
+    def build(self, params: BaseModel, seed: int) -> Any:
+        """Return an unfitted ``DecisionTreeClassifier``."""
+        from sklearn.tree import DecisionTreeClassifier
+
+        assert isinstance(params, CartClassifierParams)
+        return DecisionTreeClassifier(**_tree_kwargs(params, seed))
+
+
+@register
+class CartRegressorAlgorithm(_CartAlgorithm):
+    """One CART tree choosing binary splits by squared or absolute error."""
+
+    name: ClassVar[str] = "cart_regressor"
+    task: ClassVar[Task] = Task.REGRESSION
+    summary: ClassVar[str] = (
+        "CART decision tree regressor with cost-complexity pruning."
+    )
+    Params: ClassVar[type[BaseModel]] = CartRegressorParams
+
+    def build(self, params: BaseModel, seed: int) -> Any:
+        """Return an unfitted ``DecisionTreeRegressor``."""
+        from sklearn.tree import DecisionTreeRegressor
+
+        assert isinstance(params, CartRegressorParams)
+        return DecisionTreeRegressor(**_tree_kwargs(params, seed))
