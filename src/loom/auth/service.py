@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import secrets
 import threading
@@ -18,6 +19,9 @@ from loom.auth.schemas import Principal, Scope, TokenPublic, WorkspacePublic
 from loom.core.clock import utcnow
 from loom.core.errors import AuthenticationError, ConflictError, NotFoundError
 from loom.core.ids import new_id
+from loom.storage.db import Database
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_WORKSPACE = "default"
 TOKEN_PREFIX = "loom_"
@@ -142,13 +146,55 @@ class PrincipalCache:
     """Caches token → principal for a few seconds.
 
     Authentication runs on every call, predict included; the cache keeps it off the
-    database on the hot path. Revocations take effect within ``ttl_s``.
+    database on the hot path. Revocations made through this server clear it at
+    once; others take effect within ``ttl_s`` for ``get`` and within
+    ``max_stale_s`` for the predict path, which serves a stale entry while a
+    background thread re-checks it (so no request waits on the database).
     """
 
-    def __init__(self, ttl_s: float) -> None:
+    def __init__(self, ttl_s: float, max_stale_s: float = 30.0) -> None:
         self.ttl_s = ttl_s
+        self.max_stale_s = max(max_stale_s, ttl_s)
         self._entries: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
+        self._refreshing: set[str] = set()
+
+    def peek(self, token: str) -> tuple[Principal, bool] | None:
+        """``(principal, is_fresh)`` if cached and not older than ``max_stale_s``."""
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        expires, principal = entry
+        now = time.monotonic()
+        if now > expires - self.ttl_s + self.max_stale_s:
+            return None
+        return principal, now < expires
+
+    def refresh_in_background(self, token: str, db: Database) -> None:
+        """Re-authenticate ``token`` in a thread; a revoked token is evicted."""
+        with self._lock:
+            if token in self._refreshing:
+                return
+            self._refreshing.add(token)
+        threading.Thread(
+            target=self._refresh,
+            args=(token, db),
+            name="loom-auth-refresh",
+            daemon=True,
+        ).start()
+
+    def _refresh(self, token: str, db: Database) -> None:
+        try:
+            with db.session() as session:
+                self.put(token, authenticate(session, token))
+        except AuthenticationError:
+            with self._lock:
+                self._entries.pop(token, None)
+        except Exception:  # a transient DB error: keep serving the cached entry
+            logger.exception("re-authentication failed")
+        finally:
+            with self._lock:
+                self._refreshing.discard(token)
 
     def get(self, token: str) -> Principal | None:
         """The cached principal for ``token`` if still fresh."""

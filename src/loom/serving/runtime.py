@@ -8,13 +8,17 @@ moves made by another process).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from loom.core.errors import LoomError
 from loom.storage.artifacts import ArtifactStore
 from loom.storage.db import Database
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -33,11 +37,17 @@ class EndpointRuntimes:
     """Cache of ``(workspace_id, endpoint name) → EndpointRuntime``."""
 
     def __init__(
-        self, db: Database, artifacts: ArtifactStore, revalidate_s: float = 2.0
+        self,
+        db: Database,
+        artifacts: ArtifactStore,
+        revalidate_s: float = 2.0,
+        max_stale_s: float = 30.0,
     ) -> None:
         self.db = db
         self.artifacts = artifacts
         self.revalidate_s = revalidate_s
+        self.max_stale_s = max(max_stale_s, revalidate_s)
+        self._refreshing: set[tuple[str, str]] = set()
         self._cache: dict[tuple[str, str], EndpointRuntime] = {}
         self._bundles: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -53,13 +63,47 @@ class EndpointRuntimes:
             return runtime
         return self._refresh(key)
 
-    def is_warm(self, workspace_id: str, ref: str) -> bool:
-        """True when ``get`` would answer from memory, without database or disk."""
+    def peek(self, workspace_id: str, ref: str) -> tuple[EndpointRuntime, bool] | None:
+        """``(runtime, is_fresh)`` from memory only; None if absent or too old.
+
+        The predict path serves a stale runtime (up to ``max_stale_s``) and calls
+        ``revalidate_in_background``: requests never wait on the database, and
+        the one thread that does keeps GIL contention small (measured: queueing
+        every stale request on the thread pool stretched p99 to 25-35 ms).
+        """
         runtime = self._cache.get((workspace_id, ref))
-        return (
-            runtime is not None
-            and time.monotonic() - runtime.checked_at < self.revalidate_s
-        )
+        if runtime is None:
+            return None
+        age = time.monotonic() - runtime.checked_at
+        if age > self.max_stale_s:
+            return None
+        return runtime, age < self.revalidate_s
+
+    def revalidate_in_background(self, workspace_id: str, ref: str) -> None:
+        """Re-resolve an endpoint in a thread (one at a time per endpoint)."""
+        key = (workspace_id, ref)
+        with self._lock:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+        threading.Thread(
+            target=self._background_refresh,
+            args=(key,),
+            daemon=True,
+            name="loom-endpoint-refresh",
+        ).start()
+
+    def _background_refresh(self, key: tuple[str, str]) -> None:
+        try:
+            self._refresh(key)
+        except LoomError:  # deleted or redeployed away: the next call resolves anew
+            with self._lock:
+                self._cache.pop(key, None)
+        except Exception:  # a transient DB error: keep serving the cached model
+            logger.exception("endpoint revalidation failed")
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
 
     def _refresh(self, key: tuple[str, str]) -> EndpointRuntime:
         from loom.serving.service import resolve_endpoint_target

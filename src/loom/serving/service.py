@@ -19,7 +19,7 @@ from loom.jobs.schemas import JobPublic
 from loom.registry import service as registry_service
 from loom.registry.orm import SqlRegisteredModel
 from loom.serving.orm import SqlEndpoint
-from loom.serving.runtime import EndpointRuntimes
+from loom.serving.runtime import EndpointRuntime
 from loom.serving.schemas import (
     BatchPredictionCreate,
     EndpointCreate,
@@ -175,7 +175,7 @@ def resolve_endpoint_target(
 
 
 def predict(
-    runtimes: EndpointRuntimes, principal: Principal, ref: str, payload: Any
+    runtime: EndpointRuntime, principal: Principal, ref: str, payload: Any
 ) -> PredictResponse:
     """Score records on an endpoint; the hot path of online serving.
 
@@ -185,7 +185,6 @@ def predict(
         InvalidInputError: a payload that is not ``{"records": [...]}`` or a record
             with a missing, unknown or mistyped column.
     """
-    runtime = runtimes.get(principal.workspace_id, ref)
     if principal.scope == "endpoint" and principal.endpoint_id != runtime.endpoint_id:
         raise NotFoundError(f"endpoint not found: {ref}")
     records = payload.get("records") if isinstance(payload, dict) else None

@@ -7,11 +7,12 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from loom.api.deps import CurrentPrincipal, SessionDep, StateDep, authenticate_request
-from loom.auth.schemas import TokenPublic
+from loom.auth.schemas import Principal, TokenPublic
 from loom.core.errors import InvalidInputError
 from loom.core.pages import Page
 from loom.jobs.schemas import JobPublic
 from loom.serving import service
+from loom.serving.runtime import EndpointRuntime
 from loom.serving.schemas import (
     BatchPredictionCreate,
     EndpointCreate,
@@ -22,6 +23,10 @@ from loom.serving.schemas import (
 )
 
 router = APIRouter(tags=["endpoints"])
+# Predict has a router of its own, included first in the app: route matching
+# walks the routes in order, and on the hot path every skipped route costs
+# (measured: +22% single-connection throughput when predict is matched first).
+predict_router = APIRouter(tags=["endpoints"])
 
 # Bodies up to this size are scored on the event loop when the caller's token and
 # the endpoint's model are already in memory: a single row takes well under a
@@ -103,19 +108,47 @@ def create_endpoint_token(
     )
 
 
-def _predict_sync(request: Request, endpoint: str, body: bytes) -> bytes:
-    principal = authenticate_request(request)
+def _score(
+    runtime: EndpointRuntime, principal: Principal, endpoint: str, body: bytes
+) -> bytes:
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise InvalidInputError(f"the body is not valid JSON: {exc}") from None
-    result = service.predict(
-        request.app.state.loom.runtimes, principal, endpoint, payload
-    )
+    result = service.predict(runtime, principal, endpoint, payload)
     return orjson.dumps(result.model_dump(), option=orjson.OPT_SERIALIZE_NUMPY)
 
 
-@router.post(
+def _predict_cold(request: Request, endpoint: str, body: bytes) -> bytes:
+    """The path that may touch the database or load a model (thread pool)."""
+    principal = authenticate_request(request)
+    runtime = request.app.state.loom.runtimes.get(principal.workspace_id, endpoint)
+    return _score(runtime, principal, endpoint, body)
+
+
+def _warm(request: Request, endpoint: str) -> tuple[Principal, EndpointRuntime] | None:
+    """The caller and the endpoint's model from memory, refreshing stale ones in
+    the background; None when either must come from the database."""
+    state = request.app.state.loom
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    cached = (
+        state.principals.peek(token.strip()) if scheme.lower() == "bearer" else None
+    )
+    if cached is None:
+        return None
+    principal, fresh = cached
+    if not fresh:
+        state.principals.refresh_in_background(token.strip(), state.db)
+    found = state.runtimes.peek(principal.workspace_id, endpoint)
+    if found is None:
+        return None
+    runtime, fresh = found
+    if not fresh:
+        state.runtimes.revalidate_in_background(principal.workspace_id, endpoint)
+    return principal, runtime
+
+
+@predict_router.post(
     "/endpoints/{endpoint}/predict",
     response_model=PredictResponse,
     openapi_extra={
@@ -144,21 +177,12 @@ async def predict(endpoint: str, request: Request) -> Response:
     control-plane API.
     """
     body = await request.body()
-    if len(body) <= INLINE_MAX_BYTES and _is_warm(request, endpoint):
-        content = _predict_sync(request, endpoint, body)
+    warm = _warm(request, endpoint) if len(body) <= INLINE_MAX_BYTES else None
+    if warm is not None:
+        content = _score(warm[1], warm[0], endpoint, body)
     else:
-        content = await run_in_threadpool(_predict_sync, request, endpoint, body)
+        content = await run_in_threadpool(_predict_cold, request, endpoint, body)
     return Response(content, media_type="application/json")
-
-
-def _is_warm(request: Request, endpoint: str) -> bool:
-    """Whether the caller and the endpoint's model are both cached in memory."""
-    state = request.app.state.loom
-    header = request.headers.get("authorization", "")
-    principal = state.principals.get(header.partition(" ")[2].strip())
-    return principal is not None and bool(
-        state.runtimes.is_warm(principal.workspace_id, endpoint)
-    )
 
 
 @router.post("/batch-predictions", status_code=status.HTTP_202_ACCEPTED)
