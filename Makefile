@@ -69,8 +69,15 @@ fmt: install-dev
 test: install-dev ui system-deps lint
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-bench: install-dev
-	$(BIN)/pip install --quiet -e '.[bench]'
+# The MLflow peer gets its own venv (never Loom's), with Loom's scikit-learn version.
+benchmarks/.venv-mlflow/bin/mlflow: | install-dev
+	$(PY) -m venv benchmarks/.venv-mlflow
+	benchmarks/.venv-mlflow/bin/pip install --quiet mlflow \
+	  "scikit-learn==$$($(BIN)/python -c 'import sklearn; print(sklearn.__version__)')"
+
+bench: install-dev benchmarks/.venv-mlflow/bin/mlflow
+	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python benchmarks/serving.py
 
 openapi: install
