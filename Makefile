@@ -57,6 +57,15 @@ system-deps:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+	@# The NIST StRD regression files (certified values) ship in Debian's gretl-data;
+	@# tests/fixtures/nist.py reads them from this cache.
+	@cache=$$HOME/.cache/loom-tests/gretl-data; \
+	if ! find $$cache -name Longley.dat 2>/dev/null | grep -q .; then \
+	  mkdir -p $$cache && cd $$cache && \
+	  { apt-get download gretl-data >/dev/null 2>&1 || \
+	    { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && apt-get download gretl-data >/dev/null; }; } && \
+	  dpkg-deb -x gretl-data_*.deb . && rm -f gretl-data_*.deb; \
+	fi
 
 lint: install-dev
 	$(BIN)/ruff check .
