@@ -1,11 +1,21 @@
-"""Metrics per task, plus the curve data (ROC, residuals) the UI draws.
+"""Metrics per task, and the curve data and plots the run page shows.
 
 Classification conventions: ``y`` holds class codes ``0..K-1`` (indexes into the
-bundle's sorted labels) and ``proba`` the matching ``(n, K)`` probabilities.
+bundle's sorted labels) and ``proba`` the matching ``(n, K)`` probabilities. The
+decision is ``proba``'s argmax unless the caller passes ``predicted`` (a tuned
+threshold moves the decision, not the probabilities), so threshold-free scores
+(roc_auc, average_precision, log_loss, brier) never depend on ``predicted``.
+
 With two classes, precision/recall/f1 are *binary* scores for the second label
 in sorted order (the "positive" class: 1 over 0, True over False, "yes" over
 "no"); with more, they are *macro* averages, so every class counts equally
-whatever its size. roc_auc is binary, or one-vs-rest macro for multiclass.
+whatever its size. ``f1_micro``/``f1_macro``/``f1_weighted`` and
+``precision_weighted``/``recall_weighted`` are there for every class count
+(micro = pooled over rows, equal to accuracy for single-label data; weighted =
+per-class scores weighted by support). roc_auc and average_precision are
+binary, or one-vs-rest macro for multiclass, and left out when the evaluated
+rows miss a class; brier is binary only (the positive class's probability).
+The curve builders live in ``loom.training.curves`` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -14,53 +24,162 @@ from typing import Any
 
 import numpy as np
 
-MAX_CURVE_POINTS = 200
-MAX_RESIDUAL_POINTS = 1000
+from loom.training.curves import (
+    MAX_CURVE_POINTS,
+    MAX_RESIDUAL_POINTS,
+    calibration_points,
+    confusion,
+    pr_points,
+    residual_points,
+    roc_points,
+)
+
+__all__ = [
+    "MAX_CURVE_POINTS",
+    "MAX_RESIDUAL_POINTS",
+    "calibration_points",
+    "classification_details",
+    "classification_metrics",
+    "clustering_agreement",
+    "clustering_metrics",
+    "clustering_notes",
+    "confusion",
+    "pr_points",
+    "regression_details",
+    "regression_metrics",
+    "residual_points",
+    "roc_points",
+]
+
 SILHOUETTE_SAMPLE = 5000
 NOISE_CLUSTER = -1
+# Huber's tuning constant: 95% efficiency of the mean under normal errors while
+# capping each outlier's pull; scaled by a robust spread of the target (below).
+HUBER_K = 1.345
+# Scales the median absolute deviation to the standard deviation under normality.
+MAD_TO_SD = 1.4826
+PINBALL_QUANTILES = (0.1, 0.5, 0.9)
 
 
-def classification_metrics(y: np.ndarray, proba: np.ndarray) -> dict[str, float]:
-    """accuracy, precision, recall, f1, roc_auc (when defined) and log_loss."""
+def classification_metrics(
+    y: np.ndarray, proba: np.ndarray, predicted: np.ndarray | None = None
+) -> dict[str, float]:
+    """Decision scores, threshold-free scores and log_loss (see the module doc).
+
+    Args:
+        y: true class codes.
+        proba: ``(n, K)`` probabilities over all classes.
+        predicted: decided class codes; default ``proba.argmax(axis=1)``.
+
+    Returns:
+        accuracy, precision, recall, f1, f1_micro, f1_macro, f1_weighted,
+        precision_weighted, recall_weighted, log_loss; roc_auc and
+        average_precision when every class is present; brier when binary.
+    """
     from sklearn import metrics
 
     n_classes = proba.shape[1]
-    predicted = proba.argmax(axis=1)
-    average = "binary" if n_classes == 2 else "macro"
+    decided = proba.argmax(axis=1) if predicted is None else predicted
     labels = np.arange(n_classes)
+
+    def score(scorer: Any, average: str) -> float:
+        return float(
+            scorer(y, decided, labels=labels, average=average, zero_division=0)
+        )
+
+    average = "binary" if n_classes == 2 else "macro"
     out = {
-        "accuracy": metrics.accuracy_score(y, predicted),
-        "precision": metrics.precision_score(
-            y, predicted, labels=labels, average=average, zero_division=0
-        ),
-        "recall": metrics.recall_score(
-            y, predicted, labels=labels, average=average, zero_division=0
-        ),
-        "f1": metrics.f1_score(
-            y, predicted, labels=labels, average=average, zero_division=0
-        ),
+        "accuracy": metrics.accuracy_score(y, decided),
+        "precision": score(metrics.precision_score, average),
+        "recall": score(metrics.recall_score, average),
+        "f1": score(metrics.f1_score, average),
+        "f1_micro": score(metrics.f1_score, "micro"),
+        "f1_macro": score(metrics.f1_score, "macro"),
+        "f1_weighted": score(metrics.f1_score, "weighted"),
+        "precision_weighted": score(metrics.precision_score, "weighted"),
+        "recall_weighted": score(metrics.recall_score, "weighted"),
         "log_loss": metrics.log_loss(y, np.clip(proba, 1e-15, 1.0), labels=labels),
     }
-    # AUC is undefined when the evaluated rows miss a class; leave it out then.
-    if len(np.unique(y)) == n_classes:
-        if n_classes == 2:
-            out["roc_auc"] = metrics.roc_auc_score(y, proba[:, 1])
-        else:
-            out["roc_auc"] = metrics.roc_auc_score(
-                y, proba, multi_class="ovr", average="macro", labels=labels
-            )
+    out.update(_ranking_scores(y, proba))
+    if n_classes == 2:
+        out["brier"] = np.mean((proba[:, 1] - (y == 1)) ** 2)
     return {name: float(value) for name, value in out.items()}
 
 
-def regression_metrics(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    """rmse, mae and r2."""
+def _ranking_scores(y: np.ndarray, proba: np.ndarray) -> dict[str, float]:
+    """roc_auc and average_precision; undefined (left out) when a class is absent."""
     from sklearn import metrics
 
+    n_classes = proba.shape[1]
+    if len(np.unique(y)) != n_classes:
+        return {}
+    if n_classes == 2:
+        return {
+            "roc_auc": metrics.roc_auc_score(y, proba[:, 1]),
+            "average_precision": metrics.average_precision_score(y, proba[:, 1]),
+        }
+    onehot = y[:, None] == np.arange(n_classes)[None, :]
     return {
+        "roc_auc": metrics.roc_auc_score(
+            y, proba, multi_class="ovr", average="macro", labels=np.arange(n_classes)
+        ),
+        "average_precision": metrics.average_precision_score(
+            onehot, proba, average="macro"
+        ),
+    }
+
+
+def huber_delta(y: np.ndarray) -> float:
+    """Where the Huber loss turns from squared to linear: 1.345 times a robust scale.
+
+    The scale is that of the *target* (1.4826 times its median absolute deviation,
+    falling back to its standard deviation when more than half the values are
+    equal, then to 1.0 for a constant target), not of a model's residuals: a
+    residual-based delta would change from model to model, and the loss would
+    stop being comparable between runs scored on the same rows.
+    """
+    values = np.asarray(y, dtype=np.float64)
+    scale = MAD_TO_SD * float(np.median(np.abs(values - np.median(values))))
+    if not scale > 0:
+        scale = float(np.std(values))
+    if not scale > 0:
+        scale = 1.0
+    return HUBER_K * scale
+
+
+def huber_loss(y: np.ndarray, predicted: np.ndarray, delta: float) -> float:
+    """Mean Huber loss: ``r²/2`` for ``|r| ≤ delta``, else ``delta(|r| - delta/2)``."""
+    residual = np.abs(np.asarray(y, dtype=np.float64) - predicted)
+    quadratic = np.minimum(residual, delta)
+    return float(np.mean(quadratic * (residual - quadratic / 2)))
+
+
+def regression_metrics(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    """rmse, mae, r2, explained_variance, median_ae, huber, pinball_q10/50/90, mape.
+
+    ``huber`` uses ``huber_delta(y)`` (deterministic: it depends on the true
+    values only). ``pinball_qXX`` is the quantile loss at that level (q50 is half
+    the MAE); it rates quantile models and shows whether errors lean one way.
+    ``mape`` is left out when any true value is 0: the percentage error is then
+    infinite, and sklearn's guard (dividing by a tiny epsilon instead) would
+    report a meaningless number around 1e15.
+    """
+    from sklearn import metrics
+
+    out = {
         "rmse": float(np.sqrt(metrics.mean_squared_error(y, predicted))),
         "mae": float(metrics.mean_absolute_error(y, predicted)),
         "r2": float(metrics.r2_score(y, predicted)),
+        "explained_variance": float(metrics.explained_variance_score(y, predicted)),
+        "median_ae": float(metrics.median_absolute_error(y, predicted)),
+        "huber": huber_loss(y, predicted, huber_delta(y)),
     }
+    for alpha in PINBALL_QUANTILES:
+        loss = metrics.mean_pinball_loss(y, predicted, alpha=alpha)
+        out[f"pinball_q{round(alpha * 100)}"] = float(loss)
+    if not np.any(np.asarray(y) == 0):
+        out["mape"] = float(metrics.mean_absolute_percentage_error(y, predicted))
+    return out
 
 
 def clustering_metrics(
@@ -124,61 +243,58 @@ def clustering_notes(metrics: dict[str, float]) -> list[str]:
     ]
 
 
-def _thin(values: np.ndarray, limit: int) -> np.ndarray:
-    """Indexes of at most ``limit`` evenly spaced points, keeping both ends."""
-    if len(values) <= limit:
-        return np.arange(len(values))
-    return np.unique(np.linspace(0, len(values) - 1, limit).round().astype(int))
+def classification_details(
+    y: np.ndarray,
+    proba: np.ndarray,
+    labels: list[Any],
+    predicted: np.ndarray | None = None,
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Everything the run page shows for classified rows: curve data and PNGs.
 
-
-def roc_points(
-    y: np.ndarray, proba: np.ndarray, labels: list[Any]
-) -> list[dict[str, Any]]:
-    """ROC curves for the UI: the positive class when binary, else one per class.
+    Args:
+        y: true class codes of the evaluated rows.
+        proba: their ``(n, K)`` probabilities.
+        labels: the class labels, indexed by code.
+        predicted: decided class codes (a tuned threshold); the confusion matrix
+            uses them, the curves never do (they sweep every threshold).
 
     Returns:
-        ``[{"label", "fpr": [...], "tpr": [...], "auc"}]``; classes absent from
-        ``y`` (no positives) are skipped.
+        ``details`` with ``labels``, ``confusion_matrix``, ``roc_curve``,
+        ``pr_curve`` and ``calibration_curve``; ``figures`` with
+        ``confusion_matrix.png`` and, for each curve list that is not empty,
+        ``roc_curve.png``, ``pr_curve.png`` and ``calibration.png``.
     """
-    from sklearn import metrics
+    from loom.training import plots
 
-    classes = [1] if proba.shape[1] == 2 else list(range(proba.shape[1]))
-    curves = []
-    for k in classes:
-        positive = y == k
-        if positive.all() or not positive.any():
-            continue
-        fpr, tpr, _ = metrics.roc_curve(positive, proba[:, k])
-        keep = _thin(fpr, MAX_CURVE_POINTS)
-        curves.append(
-            {
-                "label": str(labels[k]),
-                "fpr": [round(float(v), 5) for v in fpr[keep]],
-                "tpr": [round(float(v), 5) for v in tpr[keep]],
-                "auc": float(metrics.auc(fpr, tpr)),
-            }
-        )
-    return curves
-
-
-def confusion(y: np.ndarray, proba: np.ndarray) -> list[list[int]]:
-    """Confusion matrix, rows = true class, columns = predicted class."""
-    from sklearn import metrics
-
-    labels = np.arange(proba.shape[1])
-    matrix = metrics.confusion_matrix(y, proba.argmax(axis=1), labels=labels)
-    return [[int(v) for v in row] for row in matrix]
-
-
-def residual_points(
-    y: np.ndarray, predicted: np.ndarray, seed: int
-) -> dict[str, list[float]]:
-    """Up to 1,000 (fitted, residual) pairs sampled with ``seed``, for a scatter."""
-    index = np.arange(len(y))
-    if len(y) > MAX_RESIDUAL_POINTS:
-        rng = np.random.default_rng(seed)
-        index = np.sort(rng.choice(len(y), MAX_RESIDUAL_POINTS, replace=False))
-    return {
-        "fitted": [float(v) for v in predicted[index]],
-        "residual": [float(v) for v in (y - predicted)[index]],
+    details: dict[str, Any] = {
+        "labels": labels,
+        "confusion_matrix": confusion(y, proba, predicted),
+        "roc_curve": roc_points(y, proba, labels),
+        "pr_curve": pr_points(y, proba, labels),
+        "calibration_curve": calibration_points(y, proba, labels),
     }
+    figures = {
+        "confusion_matrix.png": plots.confusion_matrix_png(
+            details["confusion_matrix"], labels
+        )
+    }
+    drawers = {
+        "roc_curve": ("roc_curve.png", plots.roc_curve_png),
+        "pr_curve": ("pr_curve.png", plots.pr_curve_png),
+        "calibration_curve": ("calibration.png", plots.calibration_png),
+    }
+    for key, (name, draw) in drawers.items():
+        if details[key]:
+            figures[name] = draw(details[key])
+    return details, figures
+
+
+def regression_details(
+    y: np.ndarray, predicted: np.ndarray, seed: int
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Residual scatter data (sampled with ``seed``) and ``residuals.png``."""
+    from loom.training import plots
+
+    residuals = residual_points(y, predicted, seed)
+    figure = plots.residuals_png(residuals["fitted"], residuals["residual"])
+    return {"residuals": residuals}, {"residuals.png": figure}

@@ -1,4 +1,4 @@
-"""Small PNG charts for a run (ROC, confusion matrix, residuals, clusters).
+"""Small PNG charts for a run: ROC, PR, calibration, confusion, residuals, curves.
 
 Figures are built with the object-oriented API on an Agg canvas, never through
 ``pyplot``: pyplot keeps global state and picks a GUI backend, neither of which
@@ -8,7 +8,7 @@ belongs in a worker process that may draw from several threads.
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 _SIZE_IN = (5.0, 4.0)
 _DPI = 100
 _MAX_SCATTER = 2000
+# Beyond this many curves a legend hides the plot; the run page lists the values.
+_MAX_LEGEND = 12
+# A validation curve gets a log x axis when its positive values span this ratio.
+_LOG_SPAN = 100.0
+_Corner = Literal["lower right", "lower left", "upper left"]
 
 
 def _figure() -> tuple[Figure, Axes]:
@@ -48,8 +53,116 @@ def roc_curve_png(curves: list[dict[str, Any]]) -> bytes:
         )
     axes.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1)
     axes.set(xlabel="False positive rate", ylabel="True positive rate", title="ROC")
-    if curves:
-        axes.legend(loc="lower right", fontsize="small")
+    _legend(axes, len(curves), "lower right")
+    return _png(figure)
+
+
+def _legend(axes: Axes, n_entries: int, loc: _Corner) -> None:
+    if 0 < n_entries <= _MAX_LEGEND:
+        axes.legend(loc=loc, fontsize="small")
+
+
+def pr_curve_png(curves: list[dict[str, Any]]) -> bytes:
+    """Precision against recall (from ``evaluation.pr_points``), one line per class."""
+    figure, axes = _figure()
+    for curve in curves:
+        axes.step(
+            curve["recall"],
+            curve["precision"],
+            where="post",
+            label=f"{curve['label']} (AP {curve['average_precision']:.3f})",
+        )
+    axes.set(
+        xlabel="Recall",
+        ylabel="Precision",
+        title="Precision-recall",
+        xlim=(0.0, 1.0),
+        ylim=(0.0, 1.05),
+    )
+    _legend(axes, len(curves), "lower left")
+    return _png(figure)
+
+
+def calibration_png(curves: list[dict[str, Any]]) -> bytes:
+    """Observed frequency against mean predicted probability, with the diagonal.
+
+    Points below the diagonal mean over-confident probabilities, above it
+    under-confident ones.
+    """
+    figure, axes = _figure()
+    axes.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1)
+    for curve in curves:
+        axes.plot(
+            curve["mean_predicted"],
+            curve["fraction_positive"],
+            marker="o",
+            markersize=3,
+            label=f"{curve['label']} (Brier {curve['brier']:.3f})",
+        )
+    axes.set(
+        xlabel="Mean predicted probability",
+        ylabel="Fraction of positives",
+        title="Calibration",
+        xlim=(0.0, 1.0),
+        ylim=(0.0, 1.0),
+    )
+    _legend(axes, len(curves), "upper left")
+    return _png(figure)
+
+
+def _mean_std_lines(axes: Axes, x: Any, data: dict[str, Any]) -> None:
+    """Training and validation means with a ±1 std band around each."""
+    for prefix, name in (("train", "Training"), ("test", "Validation")):
+        mean = np.asarray(data[f"{prefix}_mean"], dtype=np.float64)
+        std = np.asarray(data[f"{prefix}_std"], dtype=np.float64)
+        (line,) = axes.plot(x, mean, marker="o", markersize=3, label=name)
+        axes.fill_between(x, mean - std, mean + std, alpha=0.2, color=line.get_color())
+
+
+def learning_curve_png(data: dict[str, Any]) -> bytes:
+    """Score against training-set size; a gap that stays open means high variance."""
+    figure, axes = _figure()
+    _mean_std_lines(axes, np.asarray(data["train_sizes"], dtype=np.float64), data)
+    axes.set(xlabel="Training rows", ylabel=str(data["metric"]), title="Learning curve")
+    axes.legend(loc="best", fontsize="small")
+    return _png(figure)
+
+
+def validation_axis(values: list[Any]) -> Literal["category", "log", "linear"]:
+    """How a validation curve lays out its parameter values on the x axis.
+
+    Non-numeric values (strings, None, booleans) become evenly spaced
+    categories; positive numbers spanning two decades or more get a log axis,
+    as regularization strengths and learning rates usually do.
+    """
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return "category"
+    x = np.asarray(values, dtype=np.float64)
+    if len(x) and x.min() > 0 and x.max() / x.min() >= _LOG_SPAN:
+        return "log"
+    return "linear"
+
+
+def validation_curve_png(data: dict[str, Any]) -> bytes:
+    """Score against one parameter's values; its peak is the best-fitting value.
+
+    The x axis follows ``validation_axis``.
+    """
+    values = list(data["values"])
+    figure, axes = _figure()
+    scale = validation_axis(values)
+    if scale == "category":
+        _mean_std_lines(axes, np.arange(len(values)), data)
+        axes.set_xticks(
+            range(len(values)), [str(v) for v in values], rotation=45, ha="right"
+        )
+    else:
+        _mean_std_lines(axes, np.asarray(values, dtype=np.float64), data)
+        axes.set_xscale(scale)
+    axes.set(
+        xlabel=str(data["param"]), ylabel=str(data["metric"]), title="Validation curve"
+    )
+    axes.legend(loc="best", fontsize="small")
     return _png(figure)
 
 
