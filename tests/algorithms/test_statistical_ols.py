@@ -204,13 +204,12 @@ def test_train_diabetes_report_is_complete_and_json_safe(seed: int) -> None:
     assert {"ols_qq.png", "ols_residuals_vs_fitted.png"} <= set(outcome.plots)
 
 
-def test_constant_column_is_dropped_and_reported() -> None:
+def test_constant_column_is_refused_before_training() -> None:
     frame = load_diabetes(as_frame=True).frame.assign(site=3.0)
-    report = train(frame, TrainingSpec("linear_regression", {}, "target")).details[
-        "report"
-    ]
-    assert report["dropped_columns"] == {"site": "constant (every row is 3)"}
-    assert "site" not in {row["term"] for row in report["coefficients"]}
+    with pytest.raises(
+        InvalidInputError, match=r"constant feature column 'site' \(always 3.0\)"
+    ):
+        train(frame, TrainingSpec("linear_regression", {}, "target"))
 
 
 def test_collinear_columns_are_rejected_naming_them() -> None:

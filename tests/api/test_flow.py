@@ -206,6 +206,34 @@ def test_bad_training_requests_are_refused_before_any_job(
             },
             "cv_folds",
         ),
+        (
+            {
+                "algorithm": "logistic_regression",
+                "target": "species",
+                "options": {"group_column": "plot"},
+            },
+            "group_column 'plot' not found",
+        ),
+        (
+            {"algorithm": "kmeans", "options": {"threshold": "f1"}},
+            "option 'threshold' does not apply to clustering",
+        ),
+        (
+            {
+                "algorithm": "knn_classifier",
+                "target": "species",
+                "options": {"class_weight": "balanced"},
+            },
+            "'knn_classifier' does not",
+        ),
+        (
+            {
+                "algorithm": "logistic_regression",
+                "target": "species",
+                "options": {"resampling": "magic"},
+            },
+            "resampling",
+        ),
     ]
     for extra, message in cases:
         response = api.call("POST", "/runs", json={"dataset": "iris", **extra})
@@ -213,3 +241,27 @@ def test_bad_training_requests_are_refused_before_any_job(
         assert message in response.json()["detail"], response.json()["detail"]
     assert api.ok("GET", "/jobs")["total"] == 0
     assert api.ok("GET", "/runs")["total"] == 0
+
+
+def test_run_options_round_trip_and_reach_the_model(api: Api) -> None:
+    from sklearn.datasets import load_breast_cancer
+
+    api.import_csv("cancer", load_breast_cancer(as_frame=True).frame)
+    options = {
+        "standardize": True,
+        "threshold": "f1",
+        "feature_selection": {"method": "tree_importance", "k": 8},
+    }
+    run = api.train(
+        dataset="cancer",
+        target="target",
+        algorithm="logistic_regression",
+        options=options,
+    )
+    assert run["state"] == "succeeded", run["error"]
+    assert run["options"]["standardize"] is True
+    assert run["options"]["feature_selection"]["k"] == 8
+    assert run["options"]["class_weight"] is None  # defaults are filled in
+    assert len(run["details"]["feature_selection"]["selected"]) == 8
+    assert 0 < run["details"]["threshold"]["value"] < 1
+    assert run["metrics"]["roc_auc"] >= 0.97

@@ -12,6 +12,7 @@ from loom.cli.output import (
     print_json,
     print_table,
 )
+from loom.cli.training_options import training_options
 from loom.client import Client
 from loom.tracking.schemas import RunPublic
 
@@ -37,6 +38,14 @@ def show_run(run: RunPublic) -> None:
     if run.metrics:
         print()
         print_table([[k, v] for k, v in run.metrics.items()], ["metric", "value"])
+    advice = (run.details or {}).get("advice") or []
+    if advice:
+        print()
+        print("Advice")
+        for finding in advice:
+            print(f"[{finding.get('severity')}] {finding.get('title')}")
+            print(f"    {finding.get('evidence')}")
+            print(f"    What to do: {finding.get('remedy')}")
 
 
 def train(
@@ -48,16 +57,62 @@ def train(
     test_size: float = typer.Option(0.2, "--test-size"),
     seed: int = typer.Option(42, "--seed"),
     experiment: str = typer.Option("Default", "--experiment"),
+    group: str = typer.Option(
+        None, "--group", help="Group column: its rows stay in one fold."
+    ),
+    standardize: bool = typer.Option(
+        False, "--standardize", help="Centre and scale numeric features."
+    ),
+    class_weight: str = typer.Option(
+        None, "--class-weight", help="'balanced' weights classes by inverse frequency."
+    ),
+    resample: str = typer.Option(
+        None, "--resample", help="random_over, random_under or smote."
+    ),
+    threshold: str = typer.Option(
+        None, "--threshold", help="Tune the binary threshold: f1 or cost."
+    ),
+    cost_ratio: float = typer.Option(
+        1.0, "--cost-ratio", help="False-negative cost / false-positive cost."
+    ),
+    select: str = typer.Option(
+        None,
+        "--select",
+        help="Feature selection: variance, chi2, mutual_info, rfecv, l1, "
+        "tree_importance.",
+    ),
+    select_k: int = typer.Option(None, "--select-k", help="Columns to keep."),
+    select_threshold: float = typer.Option(
+        None, "--select-threshold", help="Variance threshold."
+    ),
+    learning_curve: bool = typer.Option(False, "--learning-curve"),
+    validation_curve: str = typer.Option(
+        None, "--validation-curve", help="param=v1,v2,... e.g. max_depth=2,4,8"
+    ),
     no_wait: bool = typer.Option(False, "--no-wait", help="Return once queued."),
     json_out: bool = JsonOption,
 ) -> None:
     """Train an algorithm on a dataset and wait for its metrics."""
+    options = training_options(
+        group=group,
+        standardize=standardize,
+        class_weight=class_weight,
+        resample=resample,
+        threshold=threshold,
+        cost_ratio=cost_ratio,
+        select=select,
+        select_k=select_k,
+        select_threshold=select_threshold,
+        learning_curve=learning_curve,
+        validation_curve=validation_curve,
+    )
     run = Client().runs.create(
         dataset=dataset,
         algorithm=algorithm,
         target=target,
         params=parse_params(param),
         cv_folds=cv,
+        options=options,
         test_size=test_size,
         seed=seed,
         experiment=experiment,

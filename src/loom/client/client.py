@@ -17,6 +17,7 @@ from loom.jobs.schemas import JobPublic
 from loom.registry.schemas import ModelPublic, ModelVersionPublic
 from loom.serving.schemas import EndpointPublic, PredictResponse
 from loom.tracking.schemas import ExperimentPublic, RunComparison, RunPublic
+from loom.training.options import TrainingOptions
 
 
 class _Resource:
@@ -169,16 +170,28 @@ class Runs(_Resource):
         target: str | None = None,
         params: dict[str, Any] | None = None,
         cv_folds: int | None = None,
+        options: TrainingOptions | dict[str, Any] | None = None,
         wait: bool = True,
         **extra: Any,
     ) -> RunPublic:
-        """Start a run; with ``wait`` block until it finishes (raises if it fails)."""
+        """Start a run; with ``wait`` block until it finishes (raises if it fails).
+
+        Args:
+            options: training options (``TrainingOptions`` or its dict form):
+                group_column, standardize, class_weight, resampling, threshold,
+                cost_ratio, feature_selection, learning_curve, validation_curve.
+            extra: other ``RunCreate`` fields (test_size, seed, experiment, name,
+                features, dataset_version).
+        """
+        if isinstance(options, TrainingOptions):
+            options = options.model_dump(mode="json", exclude_defaults=True)
         body = {
             "dataset": dataset,
             "algorithm": algorithm,
             "target": target,
             "params": params or {},
             "cv_folds": cv_folds,
+            "options": options or {},
             **extra,
         }
         run = RunPublic.model_validate(self._t.json("POST", "/runs", json=body))

@@ -28,6 +28,7 @@ def run_training(ctx: JobContext) -> dict[str, Any]:
     from sqlalchemy import select
 
     from loom.training.fitting import TrainingSpec, train
+    from loom.training.options import TrainingOptions
 
     run_id = ctx.params["run_id"]
     with ctx.db.session() as session:
@@ -48,6 +49,7 @@ def run_training(ctx: JobContext) -> dict[str, Any]:
             seed=run.seed,
             cv_folds=run.cv_folds,
             test_size=run.test_size,
+            options=TrainingOptions.model_validate(run.options or {}),
         )
     started = time.perf_counter()
     frame = _load_frame(ctx, version)

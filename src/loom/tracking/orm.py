@@ -42,6 +42,7 @@ class SqlRun(Base):
     seed: Mapped[int] = mapped_column(default=42)
     cv_folds: Mapped[int | None] = mapped_column(default=None)
     test_size: Mapped[float] = mapped_column(Float, default=0.2)
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
     cv_metrics: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from loom.jobs.schemas import JobState
+from loom.training.options import TrainingOptions
 
 
 class RunCreate(BaseModel):
@@ -22,6 +23,7 @@ class RunCreate(BaseModel):
     cv_folds: int | None = Field(default=None, ge=2, le=20)
     test_size: float = Field(default=0.2, gt=0.0, lt=0.9)
     seed: int = Field(default=42, ge=0, le=2**31 - 1)
+    options: TrainingOptions = Field(default_factory=TrainingOptions)
     experiment: str = Field(default="Default", min_length=1, max_length=200)
     name: str | None = Field(default=None, max_length=200)
 
@@ -55,6 +57,7 @@ class RunPublic(BaseModel):
     seed: int
     cv_folds: int | None
     test_size: float
+    options: TrainingOptions
     metrics: dict[str, float]
     cv_metrics: dict[str, list[float]] | None
     details: dict[str, Any]

@@ -17,6 +17,7 @@ from loom.jobs.orm import SqlJob
 from loom.jobs.schemas import JobState
 from loom.tracking.orm import SqlExperiment, SqlRun
 from loom.tracking.schemas import ExperimentPublic, RunComparison, RunCreate, RunPublic
+from loom.training.options import TrainingOptions
 
 TRAINING_JOB = "training.run"
 
@@ -37,11 +38,23 @@ def _experiment(session: Session, workspace_id: str, name: str) -> SqlExperiment
 def _validate(request: RunCreate, version: Any) -> tuple[str, dict[str, Any]]:
     """Check algorithm, parameters and columns before any job exists."""
     from loom.algorithms.registry import get_algorithm, validate_params
+    from loom.training.option_checks import check_options
 
     algorithm = get_algorithm(request.algorithm)
-    params = validate_params(request.algorithm, request.params).model_dump(mode="json")
+    validated = validate_params(request.algorithm, request.params)
+    params = validated.model_dump(mode="json")
     task = str(algorithm.task)
-    if task in ("classification", "regression") and not request.target:
+    check_options(
+        algorithm,
+        validated,
+        request.options,
+        columns=[c["name"] for c in version.columns],
+        target=request.target,
+    )
+    if (
+        task in ("classification", "regression", "sequence_labeling")
+        and not request.target
+    ):
         raise InvalidInputError(
             f"algorithm '{request.algorithm}' ({task}) needs a target column"
         )
@@ -53,7 +66,33 @@ def _validate(request: RunCreate, version: Any) -> tuple[str, dict[str, Any]]:
             raise InvalidInputError(
                 f"target column '{request.target}' cannot also be a feature"
             )
+    if task in ("topic_modeling", "sequence_labeling"):
+        _check_text_columns(request, version, task)
     return task, params
+
+
+def _check_text_columns(request: RunCreate, version: Any, task: str) -> None:
+    """Text tasks read ONE string column (and tags from a string target)."""
+    kinds = {c["name"]: c.get("logical_type") for c in version.columns}
+    strings = [n for n, kind in kinds.items() if kind == "string"]
+    choices = ", ".join(n for n in strings if n != request.target) or "none"
+    if task == "sequence_labeling" and kinds.get(request.target) != "string":
+        raise InvalidInputError(
+            f"target column '{request.target}' must hold space-separated tags "
+            f"(strings); it is {kinds.get(request.target)}"
+        )
+    features = request.features or [n for n in strings if n != request.target]
+    if len(features) != 1:
+        raise InvalidInputError(
+            f"algorithm '{request.algorithm}' ({task}) reads exactly one text "
+            f"column; got {len(features)} (string columns: {choices})"
+        )
+    if kinds.get(features[0]) != "string":
+        raise InvalidInputError(
+            f"feature column '{features[0]}' must hold text (strings) for "
+            f"'{request.algorithm}'; it is {kinds.get(features[0])} "
+            f"(string columns: {choices})"
+        )
 
 
 def create_run(session: Session, *, workspace_id: str, request: RunCreate) -> RunPublic:
@@ -95,6 +134,7 @@ def create_run(session: Session, *, workspace_id: str, request: RunCreate) -> Ru
             seed=request.seed,
             cv_folds=request.cv_folds,
             test_size=request.test_size,
+            options=request.options.model_dump(mode="json", exclude_defaults=True),
         )
     )
     session.flush()
@@ -124,6 +164,7 @@ def _public(
         seed=row.seed,
         cv_folds=row.cv_folds,
         test_size=row.test_size,
+        options=TrainingOptions.model_validate(row.options or {}),
         metrics=row.metrics,
         cv_metrics=row.cv_metrics,
         details=row.details,

@@ -13,6 +13,9 @@ import pandas as pd
 from loom.algorithms.base import Task
 from loom.algorithms.registry import get_algorithm
 from loom.training.encoding import TabularEncoder
+from loom.training.preprocess import FeatureTransform
+from loom.training.text_encoding import KIND as TEXT_KIND
+from loom.training.text_encoding import TextColumnEncoder
 
 BUNDLE_FILE = "bundle.json"
 FORMAT_VERSION = 1
@@ -35,10 +38,15 @@ class ModelBundle:
         task: what the model predicts.
         target: target column (None for clustering).
         features: input columns, in order.
-        encoder: the fitted ``TabularEncoder``.
+        encoder: the fitted ``TabularEncoder`` (``TextColumnEncoder`` for text
+            tasks: the estimator then takes the raw strings).
         estimator: the fitted estimator ``algorithm.build`` returned.
         labels: original class labels (classification only).
         params: the validated algorithm parameters, for the record.
+        transform: fitted feature selection / standardisation, applied after
+            the encoder.
+        threshold: a tuned binary decision threshold on the positive class's
+            probability (None: the most probable class wins).
     """
 
     def __init__(
@@ -48,10 +56,12 @@ class ModelBundle:
         task: Task,
         target: str | None,
         features: list[str],
-        encoder: TabularEncoder,
+        encoder: TabularEncoder | TextColumnEncoder,
         estimator: Any,
         labels: list[Any] | None = None,
         params: dict[str, Any] | None = None,
+        transform: FeatureTransform | None = None,
+        threshold: float | None = None,
     ) -> None:
         self.algorithm = algorithm
         self.task = Task(task)
@@ -61,6 +71,8 @@ class ModelBundle:
         self.estimator = estimator
         self.labels = [json_safe(v) for v in labels] if labels is not None else None
         self.params = dict(params or {})
+        self.transform = transform
+        self.threshold = threshold
         # Precomputed once so the serving hot path only indexes lists. The
         # estimator's classes_ are codes into labels; a class absent from the
         # training rows simply never appears in its output.
@@ -105,15 +117,28 @@ class ModelBundle:
         """
         return self._predict(self.encoder.transform_frame(df))
 
-    def _predict(
-        self, X: np.ndarray
-    ) -> tuple[list[Any], list[dict[str, float]] | None]:
+    def _predict(self, X: Any) -> tuple[list[Any], list[dict[str, float]] | None]:
         if len(X) == 0:
-            return [], ([] if self.task == Task.CLASSIFICATION else None)
+            with_proba = self.task in (Task.CLASSIFICATION, Task.TOPIC_MODELING)
+            return [], ([] if with_proba else None)
+        if self.task == Task.TOPIC_MODELING:  # X: documents; dominant topic + mixture
+            mixture = self.estimator.predict_proba(X)
+            keys = [str(k) for k in range(mixture.shape[1])]
+            return [int(k) for k in mixture.argmax(axis=1).tolist()], [
+                dict(zip(keys, row, strict=True)) for row in mixture.tolist()
+            ]
+        if self.task == Task.SEQUENCE_LABELING:  # X: sentences; one tag per token
+            return [list(tags) for tags in self.estimator.predict(X)], None
+        if self.transform is not None:
+            X = self.transform.apply(X)
         if self.task == Task.CLASSIFICATION:
             proba = self.estimator.predict_proba(X)
             labels, keys = self._out_labels, self._out_keys
-            predictions = [labels[k] for k in proba.argmax(axis=1).tolist()]
+            if self.threshold is not None and proba.shape[1] == 2:
+                chosen = (proba[:, 1] >= self.threshold).astype(int).tolist()
+            else:
+                chosen = proba.argmax(axis=1).tolist()
+            predictions = [labels[k] for k in chosen]
             probabilities = [
                 dict(zip(keys, row, strict=True)) for row in proba.tolist()
             ]
@@ -141,6 +166,8 @@ class ModelBundle:
             "input_schema": self.input_schema,
             "feature_names_out": self.encoder.feature_names_out,
             "encoder": self.encoder.to_dict(),
+            "transform": self.transform.to_dict() if self.transform else None,
+            "threshold": self.threshold,
         }
         (directory / BUNDLE_FILE).write_text(json.dumps(meta, indent=2))
 
@@ -169,8 +196,21 @@ class ModelBundle:
             task=Task(meta["task"]),
             target=meta["target"],
             features=meta["features"],
-            encoder=TabularEncoder.from_dict(meta["encoder"]),
+            encoder=_encoder_from_dict(meta["encoder"]),
             estimator=estimator,
             labels=meta["labels"],
             params=meta["params"],
+            transform=(
+                FeatureTransform.from_dict(meta["transform"])
+                if meta.get("transform")
+                else None
+            ),
+            threshold=meta.get("threshold"),
         )
+
+
+def _encoder_from_dict(state: Mapping[str, Any]) -> TabularEncoder | TextColumnEncoder:
+    """The encoder class named by ``kind`` (tabular when absent: older bundles)."""
+    if state.get("kind") == TEXT_KIND:
+        return TextColumnEncoder.from_dict(state)
+    return TabularEncoder.from_dict(state)

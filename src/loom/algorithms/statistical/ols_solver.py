@@ -120,12 +120,18 @@ def _extended(scaled: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def _collinear_error(scaled: np.ndarray, names: list[str]) -> InvalidInputError:
-    from scipy.linalg import qr
-
-    _, r, pivots = qr(scaled, mode="economic", pivoting=True)
-    diag = np.abs(np.diag(r))
-    rank = int(np.sum(diag > _RANK_TOLERANCE * max(diag.max(), 1.0)))
-    redundant = [names[i] for i in pivots[rank:]]
+    # Greedy in column order (only on this error path): a column is redundant
+    # when the columns kept before it already span it, so a duplicate is named
+    # rather than the original whatever the rounding noise in a pivoted QR.
+    kept: list[int] = []
+    redundant: list[str] = []
+    for j in range(scaled.shape[1]):
+        r = np.linalg.qr(scaled[:, [*kept, j]], mode="r")
+        diag = np.abs(np.diag(r))
+        if diag[-1] <= _RANK_TOLERANCE * max(diag.max(), 1.0):
+            redundant.append(names[j])
+        else:
+            kept.append(j)
     return InvalidInputError(
         "predictors are perfectly collinear: "
         f"{', '.join(repr(n) for n in redundant)} "

@@ -1,0 +1,257 @@
+"""Evaluation schemes: holdout, (grouped) k-fold and clustering.
+
+Each flow fits the pipeline on training rows, scores held-out rows, then adds
+what every run gets (evaluation details and plots, training-row metrics, the
+algorithm's own report) and what the options ask for (a tuned threshold,
+learning and validation curves).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from loom.algorithms.base import Task
+from loom.core.errors import InvalidInputError
+from loom.training import evaluation, learning_curves, plots, splits, thresholds
+from loom.training.bundle import ModelBundle
+from loom.training.pipeline import (
+    Context,
+    Fitted,
+    decisions,
+    fit_pipeline,
+    log_metrics,
+    metrics,
+    score,
+)
+from loom.training.spec import TrainingOutcome
+
+Details = tuple[dict[str, Any], dict[str, bytes]]
+
+
+def evaluation_details(
+    ctx: Context, y: np.ndarray, scores: np.ndarray, threshold: float | None
+) -> Details:
+    """Curve data and plots from the evaluated rows."""
+    evaluated: Details
+    if ctx.task == Task.CLASSIFICATION:
+        assert ctx.labels is not None
+        evaluated = evaluation.classification_details(
+            y, scores, ctx.labels, predicted=decisions(scores, threshold)
+        )
+    else:
+        evaluated = evaluation.regression_details(y, scores, ctx.spec.seed)
+    return evaluated
+
+
+def _finish(
+    ctx: Context,
+    fitted: Fitted,
+    fitted_on: tuple[pd.DataFrame, np.ndarray],
+    outcome: Details,
+) -> None:
+    """Training-row metrics, requested curves and the algorithm's own report."""
+    frame, y = fitted_on
+    details, figures = outcome
+    details["train_metrics"] = learning_curves.train_metrics(ctx, fitted, frame, y)
+    options = ctx.spec.options
+    if fitted.transform is not None and fitted.transform.summary():
+        details["feature_selection"] = fitted.transform.summary()
+    if options.group_column is not None:
+        groups = splits.groups_of(ctx, frame)
+        assert groups is not None
+        details["groups"] = {
+            "column": options.group_column,
+            "n_groups": len(np.unique(groups)),
+        }
+    if options.class_weight or options.resampling:
+        details["imbalance"] = _imbalance_summary(ctx, y)
+    if options.learning_curve:
+        details["learning_curve"] = learning_curves.learning_curve(ctx, frame, y)
+        figures["learning_curve.png"] = plots.learning_curve_png(
+            details["learning_curve"]
+        )
+    if options.validation_curve is not None:
+        details["validation_curve"] = learning_curves.validation_curve(ctx, frame, y)
+        figures["validation_curve.png"] = plots.validation_curve_png(
+            details["validation_curve"]
+        )
+    add_model_report(ctx, fitted, (frame, y), outcome)
+
+
+def _imbalance_summary(ctx: Context, y: np.ndarray) -> dict[str, Any]:
+    from loom.training import imbalance
+
+    assert ctx.labels is not None
+    options = ctx.spec.options
+    after = y
+    if options.resampling is not None:
+        X = np.zeros((len(y), 1))
+        if options.resampling != "smote":
+            after = imbalance.resample(X, y, options.resampling, ctx.spec.seed)[1]
+        else:  # SMOTE tops every class up to the majority count
+            counts = np.bincount(y, minlength=len(ctx.labels))
+            after = np.repeat(np.arange(len(counts)), counts.max())
+    return {
+        "class_weight": options.class_weight,
+        "resampling": options.resampling,
+        "counts_before": imbalance.class_counts(y, ctx.labels),
+        "counts_after": imbalance.class_counts(after, ctx.labels),
+    }
+
+
+def add_model_report(
+    ctx: Context,
+    fitted: Fitted,
+    fitted_on: tuple[pd.DataFrame, np.ndarray | None],
+    outcome: Details,
+) -> None:
+    """Merge the algorithm's own report on the stored model into the run's details."""
+    frame, y = fitted_on
+    report, figures = ctx.algorithm.report(
+        fitted.estimator, fitted.matrix(frame), y, fitted.feature_names
+    )
+    if report:
+        outcome[0]["report"] = report
+    outcome[1].update(figures)
+
+
+def bundle(ctx: Context, fitted: Fitted) -> ModelBundle:
+    """The model Loom stores and serves."""
+    return ModelBundle(
+        algorithm=ctx.algorithm.name,
+        task=ctx.task,
+        target=ctx.spec.target,
+        features=ctx.features,
+        encoder=fitted.encoder,
+        estimator=fitted.estimator,
+        labels=ctx.labels,
+        params=ctx.params.model_dump(mode="json"),
+        transform=fitted.transform,
+        threshold=fitted.threshold,
+    )
+
+
+def holdout(ctx: Context, frame: pd.DataFrame, y: np.ndarray) -> TrainingOutcome:
+    """Fit on a training share, grade on the rest."""
+    train_idx, test_idx = splits.holdout(ctx, frame, y)
+    train_frame = frame.iloc[train_idx].reset_index(drop=True)
+    fitted = fit_pipeline(ctx, train_frame, y[train_idx])
+    scores = score(ctx, fitted, frame.iloc[test_idx])
+    threshold_block = None
+    if ctx.spec.options.threshold is not None:
+        ctx.log(f"tuning the threshold on {thresholds.INNER_FOLDS} inner folds")
+        choice = thresholds.tune(ctx, train_frame, y[train_idx])
+        fitted.threshold = float(choice.value)
+        default = metrics(ctx, y[test_idx], scores)
+        threshold_block = thresholds.summary(ctx, choice, default)
+    values = metrics(ctx, y[test_idx], scores, fitted.threshold)
+    log_metrics(ctx, "test metrics: ", values)
+    outcome = evaluation_details(ctx, y[test_idx], scores, fitted.threshold)
+    outcome[0]["evaluated_on"] = "holdout"
+    if threshold_block is not None:
+        outcome[0]["threshold"] = threshold_block
+    _finish(ctx, fitted, (train_frame, y[train_idx]), outcome)
+    return TrainingOutcome(
+        metrics=values,
+        cv_metrics=None,
+        details=outcome[0],
+        plots=outcome[1],
+        bundle=bundle(ctx, fitted),
+        n_train=len(train_idx),
+        n_test=len(test_idx),
+        fit_duration_s=ctx.fit_seconds,
+    )
+
+
+def cross_validated(
+    ctx: Context, frame: pd.DataFrame, y: np.ndarray
+) -> TrainingOutcome:
+    """K folds scored out of fold; the stored model is refit on all rows."""
+    k = ctx.spec.cv_folds
+    assert k is not None
+    tune = ctx.spec.options.threshold is not None
+    pooled = np.zeros((len(y), len(ctx.labels))) if ctx.labels else np.zeros(len(y))
+    folds: list[dict[str, float]] = []
+    for number, (train_idx, test_idx) in enumerate(
+        splits.kfold(ctx, frame, y, k), start=1
+    ):
+        train_frame = frame.iloc[train_idx].reset_index(drop=True)
+        fitted = fit_pipeline(ctx, train_frame, y[train_idx])
+        pooled[test_idx] = score(ctx, fitted, frame.iloc[test_idx])
+        fold_threshold = (
+            thresholds.tune(ctx, train_frame, y[train_idx]).value if tune else None
+        )
+        folds.append(metrics(ctx, y[test_idx], pooled[test_idx], fold_threshold))
+        log_metrics(ctx, f"fold {number}/{k}: ", folds[-1])
+    names = [n for n in folds[0] if all(n in fold for fold in folds)]
+    cv_metrics = {n: [fold[n] for fold in folds] for n in names}
+    values = {n: float(np.mean(v)) for n, v in cv_metrics.items()}
+    log_metrics(ctx, f"mean over {k} folds: ", values)
+    threshold_block, threshold = None, None
+    if tune:
+        choice = thresholds.choose(ctx, y, pooled[:, 1])
+        threshold = float(choice.value)
+        threshold_block = thresholds.summary(ctx, choice, metrics(ctx, y, pooled))
+    outcome = evaluation_details(ctx, y, pooled, threshold)
+    outcome[0]["evaluated_on"] = "cross_validation"
+    if threshold_block is not None:
+        outcome[0]["threshold"] = threshold_block
+    ctx.log(f"refitting on all {len(y)} rows")
+    fitted = fit_pipeline(ctx, frame, y)
+    fitted.threshold = threshold
+    _finish(ctx, fitted, (frame, y), outcome)
+    return TrainingOutcome(
+        metrics=values,
+        cv_metrics=cv_metrics,
+        details=outcome[0],
+        plots=outcome[1],
+        bundle=bundle(ctx, fitted),
+        n_train=len(y),
+        n_test=len(y),
+        fit_duration_s=ctx.fit_seconds,
+    )
+
+
+def clustering(
+    ctx: Context, frame: pd.DataFrame, target: str | None
+) -> TrainingOutcome:
+    """Fit and score all rows; a target, if given, only grades the clusters."""
+    if ctx.spec.cv_folds:
+        ctx.log("cv_folds is ignored for clustering: all rows are fitted and scored")
+    if len(frame) < 2:
+        raise InvalidInputError(f"clustering needs at least 2 rows; got {len(frame)}")
+    fitted = fit_pipeline(ctx, frame, None)
+    X = fitted.matrix(frame)
+    clusters = np.asarray(fitted.estimator.predict(X), dtype=np.int64)
+    values = evaluation.clustering_metrics(X, clusters, ctx.spec.seed)
+    details: dict[str, Any] = {"evaluated_on": "training"}
+    if target is not None:
+        known = frame[target].notna().to_numpy()
+        truth = pd.factorize(frame[target].astype(object)[known])[0]
+        values.update(evaluation.clustering_agreement(truth, clusters[known]))
+        details["scored_against"] = {"target": target, "rows": int(known.sum())}
+    log_metrics(ctx, "metrics: ", values)
+    ids, counts = np.unique(clusters, return_counts=True)
+    details["cluster_sizes"] = {
+        str(i): int(c) for i, c in zip(ids, counts, strict=True)
+    }
+    notes = evaluation.clustering_notes(values)
+    if notes:
+        details["notes"] = notes
+    if fitted.transform is not None and fitted.transform.summary():
+        details["feature_selection"] = fitted.transform.summary()
+    figures = {"clusters.png": plots.clusters_png(X, clusters, ctx.spec.seed)}
+    add_model_report(ctx, fitted, (frame, None), (details, figures))
+    return TrainingOutcome(
+        metrics=values,
+        cv_metrics=None,
+        details=details,
+        plots=figures,
+        bundle=bundle(ctx, fitted),
+        n_train=len(frame),
+        n_test=0,
+        fit_duration_s=ctx.fit_seconds,
+    )
