@@ -18,6 +18,8 @@ class Task(StrEnum):
     CLASSIFICATION = "classification"
     REGRESSION = "regression"
     CLUSTERING = "clustering"
+    TOPIC_MODELING = "topic_modeling"
+    SEQUENCE_LABELING = "sequence_labeling"
 
 
 class Algorithm(abc.ABC):
@@ -32,6 +34,10 @@ class Algorithm(abc.ABC):
     returns self, ``predict``, and for classifiers ``predict_proba`` + ``classes_``;
     clustering estimators ``fit(X)`` and ``predict(X)`` assign clusters. Adapters do
     no work at construction time, so listing the catalog stays cheap.
+
+    ``scale_sensitive`` marks distance- and margin-based models: they compare raw
+    magnitudes across features, so a column in large units outweighs the others
+    unless features are standardised (the advice engine warns about it).
     """
 
     name: ClassVar[str]
@@ -39,6 +45,7 @@ class Algorithm(abc.ABC):
     summary: ClassVar[str]
     Params: ClassVar[type[BaseModel]]
     handles_missing: ClassVar[bool] = False
+    scale_sensitive: ClassVar[bool] = False
 
     @abc.abstractmethod
     def build(self, params: BaseModel, seed: int) -> Any:

@@ -37,6 +37,7 @@ class KMeansAlgorithm(Algorithm):
     """Lloyd's k-means (``KMeans``); ``predict`` assigns the nearest centroid."""
 
     name: ClassVar[str] = "kmeans"
+    scale_sensitive: ClassVar[bool] = True
     task: ClassVar[Task] = Task.CLUSTERING
     summary: ClassVar[str] = "K-means clustering into a fixed number of round clusters."
     Params: ClassVar[type[BaseModel]] = KMeansParams

@@ -114,6 +114,7 @@ class DBSCANAlgorithm(Algorithm):
     """Density-based clustering; finds the number of clusters and marks noise."""
 
     name: ClassVar[str] = "dbscan"
+    scale_sensitive: ClassVar[bool] = True
     task: ClassVar[Task] = Task.CLUSTERING
     summary: ClassVar[str] = (
         "DBSCAN: density-based clusters of any shape; outliers labelled -1 (noise)."
@@ -168,6 +169,7 @@ class GaussianMixtureAlgorithm(Algorithm):
     """A mixture of Gaussians fitted by EM; ``predict`` = most probable component."""
 
     name: ClassVar[str] = "gaussian_mixture"
+    scale_sensitive: ClassVar[bool] = True
     task: ClassVar[Task] = Task.CLUSTERING
     summary: ClassVar[str] = (
         "Gaussian mixture (EM): soft, elliptical clusters; predicts the likeliest."
@@ -267,6 +269,7 @@ class AgglomerativeAlgorithm(Algorithm):
     """Hierarchical (agglomerative) clustering cut at ``n_clusters``."""
 
     name: ClassVar[str] = "agglomerative"
+    scale_sensitive: ClassVar[bool] = True
     task: ClassVar[Task] = Task.CLUSTERING
     summary: ClassVar[str] = (
         "Agglomerative (hierarchical) clustering; new rows go to the nearest centroid."

@@ -206,6 +206,7 @@ class KnnRegressor(RegressorMixin, _KnnModel):
 
 class _KnnAlgorithm(Algorithm):
     Params: ClassVar[type[BaseModel]] = KnnParams
+    scale_sensitive: ClassVar[bool] = True
     _model: ClassVar[type[_KnnModel]]
 
     def bind_features(self, estimator: Any, feature_names: list[str]) -> None:

@@ -106,6 +106,7 @@ class SvmClassifierAlgorithm(Algorithm):
     """Maximum-margin classifier with kernels and calibrated probabilities."""
 
     name: ClassVar[str] = "svm_classifier"
+    scale_sensitive: ClassVar[bool] = True
     task: ClassVar[Task] = Task.CLASSIFICATION
     summary: ClassVar[str] = (
         "Support vector classifier (linear/poly/rbf/sigmoid kernels), scaled inputs."
@@ -145,6 +146,7 @@ class SvrAlgorithm(Algorithm):
     """Epsilon-insensitive support vector regression."""
 
     name: ClassVar[str] = "svr"
+    scale_sensitive: ClassVar[bool] = True
     task: ClassVar[Task] = Task.REGRESSION
     summary: ClassVar[str] = (
         "Support vector regression (epsilon tube, kernels), scaled inputs and target."
