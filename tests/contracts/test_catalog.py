@@ -40,8 +40,33 @@ def _data(task: Task) -> tuple[np.ndarray, np.ndarray | None]:
     if task == Task.REGRESSION:
         X, y = load_diabetes(return_X_y=True)
         return X, y
+    if task in _TEXT_DATA:
+        return _TEXT_DATA[task]()
     X, y = load_iris(return_X_y=True)
     return X, (y if task == Task.CLASSIFICATION else None)
+
+
+def _lee_documents() -> tuple[np.ndarray, None]:
+    """100 raw news documents (gensim's Lee corpus): one text column."""
+    from gensim.test.utils import datapath
+
+    with open(datapath("lee_background.cor"), encoding="utf-8") as handle:
+        documents = handle.read().splitlines()[:100]
+    return np.asarray(documents, dtype=object), None
+
+
+def _tagged_sentences() -> tuple[np.ndarray, np.ndarray]:
+    """60 People's Daily sentences: space-separated tokens and their tags."""
+    from tests.fixtures.peoples_daily import load_peoples_daily
+
+    frame = load_peoples_daily(60)
+    return frame["tokens"].to_numpy(dtype=object), frame["tags"].to_numpy(dtype=object)
+
+
+_TEXT_DATA = {
+    Task.TOPIC_MODELING: _lee_documents,
+    Task.SEQUENCE_LABELING: _tagged_sentences,
+}
 
 
 def _fitted(algorithm: Algorithm, seed: int) -> tuple[Any, np.ndarray]:
@@ -54,8 +79,13 @@ def _fitted(algorithm: Algorithm, seed: int) -> tuple[Any, np.ndarray]:
 
 
 def _outputs(estimator: Any, X: np.ndarray, task: Task) -> list[np.ndarray]:
+    if task == Task.SEQUENCE_LABELING:  # ragged tag lists: compare as tag codes
+        tags = sorted({t for row in _data(task)[1] for t in row.split()})
+        return [
+            np.asarray([tags.index(t) for row in estimator.predict(X) for t in row])
+        ]
     out = [np.asarray(estimator.predict(X))]
-    if task == Task.CLASSIFICATION:
+    if task in (Task.CLASSIFICATION, Task.TOPIC_MODELING):
         out.append(estimator.predict_proba(X))
     return out
 
@@ -183,7 +213,10 @@ def test_same_seed_gives_same_predictions(algorithm: Algorithm, seed: int) -> No
 
 def test_same_seed_gives_same_metrics(algorithm: Algorithm, seed: int) -> None:
     X, y = _data(algorithm.task)
-    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    if X.ndim == 1:  # text tasks: one string column
+        frame = pd.DataFrame({"text": X})
+    else:
+        frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
     target = None
     if y is not None:
         frame["y"], target = y, "y"

@@ -30,6 +30,9 @@ _CATALOG_MODULES: tuple[str, ...] = (
     "loom.algorithms.classical.density_clustering",
     "loom.algorithms.boosting.xgboost_models",
     "loom.algorithms.boosting.gbdt_lr",
+    "loom.algorithms.text.lda",
+    "loom.algorithms.text.hmm",
+    "loom.algorithms.text.crf",
 )
 
 _ALGORITHMS: dict[str, Algorithm] = {}

@@ -49,7 +49,11 @@ def run_batch_prediction(ctx: JobContext) -> dict[str, Any]:
         for batch in pq.ParquetFile(data_path).iter_batches(batch_size=BATCH_ROWS):
             frame = batch.to_pandas()
             predictions, probabilities = bundle.predict_frame(frame)
-            frame["prediction"] = predictions
+            # A tagger predicts one tag list per row: stored as a space-joined
+            # string, the same shape as the tags it was trained on.
+            frame["prediction"] = [
+                " ".join(p) if isinstance(p, list) else p for p in predictions
+            ]
             if probabilities is not None:
                 for label in probabilities[0] if probabilities else []:
                     frame[f"probability_{label}"] = [

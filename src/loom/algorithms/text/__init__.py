@@ -1,0 +1,1 @@
+"""Text algorithms: a topic model (LDA) and sequence taggers (HMM, CRF)."""
