@@ -138,6 +138,22 @@ export interface RunDetails {
   [key: string]: unknown;
 }
 
+export type SelectionMethod = "variance" | "chi2" | "mutual_info" | "rfecv" | "l1" | "tree_importance";
+export type ResamplingMethod = "random_over" | "random_under" | "smote";
+
+/** How a run treats its rows beyond the algorithm's params (the server's TrainingOptions). */
+export interface TrainingOptions {
+  group_column?: string | null;
+  standardize?: boolean;
+  class_weight?: "balanced" | null;
+  resampling?: ResamplingMethod | null;
+  threshold?: "f1" | "cost" | null;
+  cost_ratio?: number;
+  feature_selection?: { method: SelectionMethod; k?: number | null; threshold?: number | null } | null;
+  learning_curve?: boolean;
+  validation_curve?: { param: string; values: (number | string | boolean)[] } | null;
+}
+
 export interface Run {
   id: string;
   name: string;
@@ -156,6 +172,7 @@ export interface Run {
   seed: number;
   cv_folds: number | null;
   test_size: number;
+  options?: TrainingOptions | null;
   metrics: Record<string, number>;
   cv_metrics: Record<string, number[]> | null;
   details: RunDetails;
@@ -178,6 +195,7 @@ export interface RunCreate {
   seed?: number;
   experiment?: string;
   name?: string;
+  options?: TrainingOptions;
 }
 
 export interface RunComparison {

@@ -6,7 +6,12 @@ export const ACTIVE_STATES: JobState[] = ["queued", "running"];
 export const isActive = (state: JobState | undefined) => state !== undefined && ACTIVE_STATES.includes(state);
 
 /** Metrics where a smaller value is better (used to highlight the best run in a comparison). */
-export const LOWER_IS_BETTER = new Set(["rmse", "mae", "mse", "log_loss", "davies_bouldin"]);
+export const LOWER_IS_BETTER = new Set([
+  "rmse", "mae", "mse", "log_loss", "davies_bouldin", "median_ae", "huber", "mape", "brier", "perplexity",
+]);
+
+/** Errors and losses: smaller is better (pinball losses come one per quantile, e.g. pinball_q10). */
+export const lowerIsBetter = (metric: string) => LOWER_IS_BETTER.has(metric) || metric.startsWith("pinball");
 
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) return err.detail;

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from sklearn.datasets import load_iris
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
 
 from tests.e2e.conftest import LiveServer
 
@@ -264,3 +267,129 @@ def test_ui_login_rejects_unknown_token_and_401_returns_to_login(
     page.get_by_test_id("nav-jobs").click()
     expect(page.get_by_test_id("login-message")).to_contain_text("Signed out")
     expect(page.get_by_test_id("token-input")).to_be_visible()
+
+
+def import_by_rest(server: LiveServer, frames: dict[str, pd.DataFrame]) -> None:
+    """Queue every import at once (the upload and path forms are covered above)."""
+    headers = {"Authorization": f"Bearer {server.token}"}
+    jobs = []
+    for name, frame in frames.items():
+        csv = server.data_dir / f"ui_{name}.csv"
+        frame.to_csv(csv, index=False)
+        body = {"name": f"ui-{name}", "source": {"kind": "file", "path": str(csv)}}
+        answer = httpx.post(
+            f"{server.url}/api/v1/datasets/imports", headers=headers, json=body
+        )
+        assert answer.status_code == 202, answer.text
+        jobs.append(answer.json()["id"])
+    for job in jobs:
+        deadline = time.monotonic() + JOB_TIMEOUT_MS / 1000
+        state = "queued"
+        while state in ("queued", "running") and time.monotonic() < deadline:
+            time.sleep(0.2)
+            url = f"{server.url}/api/v1/jobs/{job}"
+            state = httpx.get(url, headers=headers).json()["state"]
+        assert state == "succeeded", f"import {job} ended {state}"
+
+
+def submit_via_form(
+    page: Page,
+    dataset: str,
+    algorithm: str,
+    shot: Shots,
+    threshold: str = "",
+    unchecked: tuple[str, ...] = (),
+) -> str:
+    """Fill the train form (holdout; boolean params switched off; threshold tuning).
+
+    Submits and returns the new run's id without waiting for it to finish.
+    """
+    page.get_by_test_id("nav-train").click()
+    page.get_by_test_id("train-dataset").select_option(dataset)
+    page.get_by_test_id("train-target").select_option("target")
+    page.get_by_test_id("train-algorithm").select_option(algorithm)
+    for param in unchecked:
+        page.get_by_test_id(f"param-{param}").uncheck()
+    page.get_by_test_id("mode-holdout").check()
+    expect(page.get_by_test_id("opt-standardize")).not_to_be_checked()
+    if threshold:
+        page.get_by_test_id("opt-threshold").select_option(threshold)
+        shot("train-form-options")
+    page.get_by_test_id("train-submit").click()
+    page.wait_for_url(re.compile(r"#/runs/run_"))
+    return page.url.rsplit("/", 1)[-1]
+
+
+def open_run(page: Page, server: LiveServer, run_id: str) -> dict[str, Any]:
+    """Show a run's page, wait for success; return the run as the REST API has it."""
+    page.goto(f"{server.url}/#/runs/{run_id}")
+    wait_final(page, "run-state")
+    headers = {"Authorization": f"Bearer {server.token}"}
+    answer = httpx.get(f"{server.url}/api/v1/runs/{run_id}", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def expect_findings(page: Page, run: dict[str, Any]) -> None:
+    """Every finding the server wrote is on the page, in the advice section."""
+    findings = run["details"].get("advice") or []
+    if findings:
+        expect(page.get_by_test_id("advice")).to_be_visible()
+    for finding in findings:
+        card = page.get_by_test_id(f"finding-{finding['code']}")
+        expect(card).to_have_attribute("data-severity", finding["severity"])
+
+
+def check_ols_report(page: Page, run: dict[str, Any]) -> None:
+    report = run["details"]["report"]
+    bmi = next(row for row in report["coefficients"] if row["term"] == "bmi")
+    b_cell = page.get_by_test_id("coef-b-bmi")
+    expect(b_cell).to_have_text(f"{bmi['b']:.4f}")
+    assert float(b_cell.get_attribute("data-value") or "nan") == bmi["b"]
+    expect(page.get_by_test_id("ols-r2")).to_have_text(f"{report['model']['r2']:.4f}")
+    expect(page.get_by_test_id("ols-diagnostics")).to_contain_text("Durbin-Watson")
+    expect(page.get_by_test_id("chart-residuals")).to_be_visible()
+    expect_findings(page, run)
+
+
+def check_threshold(page: Page, run: dict[str, Any]) -> None:
+    threshold = run["details"]["threshold"]
+    value = page.get_by_test_id("threshold-value")
+    expect(value).to_have_text(f"{threshold['value']:.4f}")
+    assert float(value.get_attribute("data-value") or "nan") == threshold["value"]
+    expect(page.get_by_test_id("threshold-metrics")).to_be_visible()
+    expect(page.get_by_test_id("chart-threshold")).to_be_visible()
+    expect(page.get_by_test_id("chart-pr")).to_be_visible()
+
+
+@pytest.mark.timeout(240)
+def test_ui_run_page_shows_report_advice_and_threshold(
+    live_server: LiveServer, page: Page, tmp_path: Path
+) -> None:
+    shot = Shots(page, tmp_path)
+    login(page, live_server)
+    import_by_rest(
+        live_server,
+        {
+            "diabetes": load_diabetes(as_frame=True).frame,
+            "wine": load_wine(as_frame=True).frame,
+            "cancer": load_breast_cancer(as_frame=True).frame,
+        },
+    )
+    # Three runs queued back to back through the form, so they train side by side.
+    ols = submit_via_form(page, "ui-diabetes", "linear_regression", shot)
+    # The SVM standardises inside its pipeline unless its `scale` param is off.
+    svm = submit_via_form(page, "ui-wine", "svm_classifier", shot, unchecked=("scale",))
+    tuned = submit_via_form(page, "ui-cancer", "logistic_regression", shot, "f1")
+
+    check_ols_report(page, open_run(page, live_server, ols))
+    shot("run-ols-report")
+
+    svm_run = open_run(page, live_server, svm)
+    expect(page.get_by_test_id("finding-unscaled_features")).to_be_visible()
+    expect(page.get_by_test_id("chart-roc")).to_be_visible()
+    expect_findings(page, svm_run)
+    shot("run-svm-advice")
+
+    check_threshold(page, open_run(page, live_server, tuned))
+    shot("run-threshold")

@@ -12,7 +12,7 @@ import {
   fmtValue,
   isActive,
   Loading,
-  LOWER_IS_BETTER,
+  lowerIsBetter,
   mainMetric,
   PageHeader,
   StateBadge,
@@ -117,7 +117,7 @@ export function Runs() {
 
 /** The id of the best run for one metric (max, or min for error-like metrics). */
 function bestRun(runs: Run[], metric: string): string | undefined {
-  const lower = LOWER_IS_BETTER.has(metric);
+  const lower = lowerIsBetter(metric);
   let best: Run | undefined;
   for (const r of runs) {
     const v = r.metrics[metric];

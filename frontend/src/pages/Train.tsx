@@ -1,116 +1,81 @@
-// Train: dataset → target → algorithm → parameter form (from the algorithm's params) → validation → submit.
+// Train: dataset → target → algorithm → parameter form (from the algorithm's params) → evaluation & options → submit.
+// Pieces live in ./train/: the parameter form, the options section and the options mapping.
 import { useEffect, useMemo, useState, type FormEvent } from "react";
-import {
-  ApiError,
-  createRun,
-  getDataset,
-  listAlgorithms,
-  listDatasets,
-  type Algorithm,
-  type AlgorithmParam,
-  type RunCreate,
-} from "../api";
+import { createRun, getDataset, listAlgorithms, listDatasets, type Algorithm, type DatasetColumn, type RunCreate } from "../api";
 import { hashQuery, navigate } from "../router";
 import { Card, ErrorBox, errorText, Loading, PageHeader, useLoad } from "../ui";
+import { OptionsSection, type ValidationState } from "./train/OptionsSection";
+import { EMPTY_OPTIONS, TEXT_TASKS, toOptions, type OptionsState } from "./train/options";
+import { errorField, FieldError, initialValues, ParamInput, rangeText, toParams, type ParamValues } from "./train/params";
 
-type ParamValues = Record<string, string | boolean>;
+type Fe = { errField?: string; message?: string };
 
-/** Form state for one parameter starts at its default, as text (null → ""). */
-function initialValues(algo: Algorithm | undefined): ParamValues {
-  const out: ParamValues = {};
-  for (const p of algo?.params ?? []) {
-    if (p.type === "boolean" && !p.choices) out[p.name] = p.default === true;
-    else out[p.name] = p.default === null || p.default === undefined ? "" : String(p.default);
-  }
-  return out;
-}
-
-/** Converts form text back to typed JSON values; empty nullable fields become null. */
-function toParams(algo: Algorithm, values: ParamValues): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const p of algo.params) {
-    const raw = values[p.name];
-    if (typeof raw === "boolean") {
-      out[p.name] = raw;
-      continue;
-    }
-    if (raw === "") {
-      if (p.nullable || p.default === null) out[p.name] = null;
-      continue;
-    }
-    if (p.choices) {
-      const match = p.choices.find((c) => String(c) === raw);
-      out[p.name] = match === undefined ? raw : match;
-    } else if (p.type === "integer" || p.type === "number") {
-      out[p.name] = Number(raw);
-    } else {
-      out[p.name] = raw;
-    }
-  }
-  return out;
-}
-
-/** Which form field a 422 answer is about, so the message can sit next to it. */
-function errorField(err: unknown): string | undefined {
-  if (!(err instanceof ApiError)) return undefined;
-  const d = err.details as { parameter?: string; column?: string; errors?: { loc: unknown[] }[] };
-  if (d.parameter) return `param:${d.parameter}`;
-  if (d.column) return "target";
-  const loc = d.errors?.[0]?.loc;
-  if (loc && loc.length) {
-    const parts = loc.filter((x) => x !== "body").map(String);
-    if (parts[0] === "params" && parts[1]) return `param:${parts[1]}`;
-    return parts[0];
-  }
-  return undefined;
-}
-
-function FieldError({ field, errField, message }: { field: string; errField?: string; message?: string }) {
-  if (!message || field !== errField) return null;
+function ColumnSelect(props: { testId: string; label: string; value: string; columns: DatasetColumn[]; disabled?: boolean; field: string; fe: Fe; onChange: (v: string) => void }) {
   return (
-    <div className="field-error" data-testid={`field-error-${field.replace(":", "-")}`}>
-      {message}
-    </div>
-  );
-}
-
-function ParamInput({ p, value, onChange }: { p: AlgorithmParam; value: string | boolean; onChange: (v: string | boolean) => void }) {
-  const testId = `param-${p.name}`;
-  if (p.choices) {
-    return (
-      <select data-testid={testId} value={String(value)} onChange={(e) => onChange(e.target.value)}>
-        {(p.nullable || p.default === null) && <option value="">(none)</option>}
-        {p.choices.map((c) => (
-          <option key={String(c)} value={String(c)}>
-            {String(c)}
+    <label className="field">
+      <span>{props.label}</span>
+      <select data-testid={props.testId} value={props.value} disabled={props.disabled} onChange={(e) => props.onChange(e.target.value)}>
+        <option value="">— choose —</option>
+        {props.columns.map((c) => (
+          <option key={c.name} value={c.name}>
+            {c.name} ({c.logical_type})
           </option>
         ))}
       </select>
-    );
-  }
-  if (p.type === "boolean") {
-    return <input type="checkbox" data-testid={testId} checked={value === true} onChange={(e) => onChange(e.target.checked)} />;
-  }
-  if (p.type === "integer" || p.type === "number") {
-    return (
-      <input
-        type="number"
-        data-testid={testId}
-        value={String(value)}
-        min={p.minimum ?? undefined}
-        max={p.maximum ?? undefined}
-        step={p.type === "integer" ? 1 : "any"}
-        placeholder={p.nullable ? "none" : undefined}
-        onChange={(e) => onChange(e.target.value)}
-      />
-    );
-  }
-  return <input type="text" data-testid={testId} value={String(value)} onChange={(e) => onChange(e.target.value)} />;
+      <FieldError field={props.field} {...props.fe} />
+    </label>
+  );
 }
 
-function rangeText(p: AlgorithmParam): string {
-  if (p.minimum == null && p.maximum == null) return "";
-  return `[${p.minimum ?? "−∞"}, ${p.maximum ?? "∞"}]`;
+function AlgorithmCard({ algorithms, algo, algorithm, setAlgorithm, values, setValues, fe }: {
+  algorithms: Algorithm[];
+  algo: Algorithm | undefined;
+  algorithm: string;
+  setAlgorithm: (v: string) => void;
+  values: ParamValues;
+  setValues: (f: (prev: ParamValues) => ParamValues) => void;
+  fe: Fe;
+}) {
+  const grouped = useMemo(() => {
+    const groups = new Map<string, Algorithm[]>();
+    for (const a of algorithms) groups.set(a.task, [...(groups.get(a.task) ?? []), a]);
+    return [...groups.entries()];
+  }, [algorithms]);
+  return (
+    <Card title="2 · Algorithm">
+      <label className="field">
+        <span>Algorithm</span>
+        <select data-testid="train-algorithm" value={algorithm} onChange={(e) => setAlgorithm(e.target.value)}>
+          <option value="">— choose —</option>
+          {grouped.map(([task, algos]) => (
+            <optgroup key={task} label={task.replace(/_/g, " ")}>
+              {algos.map((a) => (
+                <option key={a.name} value={a.name}>
+                  {a.name}
+                </option>
+              ))}
+            </optgroup>
+          ))}
+        </select>
+        <FieldError field="algorithm" {...fe} />
+      </label>
+      {algo && <p className="muted">{algo.summary}</p>}
+      {algo && algo.params.length > 0 && (
+        <div className="param-grid" data-testid="param-form">
+          {algo.params.map((p) => (
+            <label key={p.name} className="field" title={p.description}>
+              <span>
+                {p.name} <span className="muted small">{p.type} {rangeText(p)}</span>
+              </span>
+              <ParamInput p={p} value={values[p.name] ?? ""} onChange={(v) => setValues((prev) => ({ ...prev, [p.name]: v }))} />
+              <span className="hint">{p.description}</span>
+              <FieldError field={`param:${p.name}`} {...fe} />
+            </label>
+          ))}
+        </div>
+      )}
+    </Card>
+  );
 }
 
 export function Train() {
@@ -119,26 +84,21 @@ export function Train() {
   const [dataset, setDataset] = useState(() => hashQuery().get("dataset") ?? "");
   const detail = useLoad(() => (dataset ? getDataset(dataset) : Promise.resolve(undefined)), [dataset]);
   const [target, setTarget] = useState("");
+  const [textColumn, setTextColumn] = useState("");
   const [algorithm, setAlgorithm] = useState("");
   const [values, setValues] = useState<ParamValues>({});
-  const [mode, setMode] = useState<"cv" | "holdout">("cv");
-  const [cvFolds, setCvFolds] = useState("5");
-  const [testSize, setTestSize] = useState("0.2");
-  const [seed, setSeed] = useState("42");
-  const [experiment, setExperiment] = useState("Default");
-  const [runName, setRunName] = useState("");
+  const [v, setVState] = useState<ValidationState>({ mode: "cv", cvFolds: "5", testSize: "0.2", seed: "42", experiment: "Default", runName: "" });
+  const [o, setOState] = useState<OptionsState>(EMPTY_OPTIONS);
   const [error, setError] = useState<string>();
   const [errField, setErrField] = useState<string>();
   const [busy, setBusy] = useState(false);
 
   const algo = algorithms.data?.items.find((a) => a.name === algorithm);
   const columns = detail.data?.latest_version?.columns ?? [];
-  const needsTarget = algo ? algo.task !== "clustering" : true;
-  const grouped = useMemo(() => {
-    const groups = new Map<string, Algorithm[]>();
-    for (const a of algorithms.data?.items ?? []) groups.set(a.task, [...(groups.get(a.task) ?? []), a]);
-    return [...groups.entries()];
-  }, [algorithms.data]);
+  const stringColumns = columns.filter((c) => c.logical_type === "string");
+  const text = algo ? TEXT_TASKS.has(algo.task) : false;
+  const needsTarget = algo ? algo.task !== "clustering" && algo.task !== "topic_modeling" : true;
+  const targetColumns = algo?.task === "sequence_labeling" ? stringColumns : columns;
 
   useEffect(() => setValues(initialValues(algo)), [algo]);
   useEffect(() => {
@@ -148,15 +108,24 @@ export function Train() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!algo) return setError("Choose an algorithm.");
+    let options;
+    try {
+      options = toOptions(o, algo, !text);
+    } catch (err) {
+      setErrField("options:validation_curve");
+      return setError(errorText(err));
+    }
     const body: RunCreate = {
       dataset,
       algorithm: algo.name,
       params: toParams(algo, values),
-      seed: Number(seed),
-      experiment: experiment.trim() || "Default",
+      seed: Number(v.seed),
+      experiment: v.experiment.trim() || "Default",
       ...(needsTarget ? { target } : {}),
-      ...(mode === "cv" ? { cv_folds: Number(cvFolds) } : { test_size: Number(testSize) }),
-      ...(runName.trim() ? { name: runName.trim() } : {}),
+      ...(text && textColumn ? { features: [textColumn] } : {}),
+      ...(v.mode === "cv" ? { cv_folds: Number(v.cvFolds) } : { test_size: Number(v.testSize) }),
+      ...(v.runName.trim() ? { name: v.runName.trim() } : {}),
+      ...(options ? { options } : {}),
     };
     setBusy(true);
     setError(undefined);
@@ -174,7 +143,8 @@ export function Train() {
 
   if (datasets.error || algorithms.error) return <ErrorBox error={datasets.error ?? algorithms.error} />;
   if (!datasets.data || !algorithms.data) return <Loading />;
-  const fe = { errField, message: error };
+  const fe: Fe = { errField, message: error };
+  const textLabel = algo?.task === "sequence_labeling" ? "Tokens column (space-separated)" : "Text column";
 
   return (
     <>
@@ -185,7 +155,7 @@ export function Train() {
           <div className="row">
             <label className="field">
               <span>Dataset</span>
-              <select data-testid="train-dataset" value={dataset} onChange={(e) => { setDataset(e.target.value); setTarget(""); }}>
+              <select data-testid="train-dataset" value={dataset} onChange={(e) => { setDataset(e.target.value); setTarget(""); setTextColumn(""); setOState(EMPTY_OPTIONS); }}>
                 <option value="">— choose —</option>
                 {datasets.data.items.map((d) => (
                   <option key={d.id} value={d.name}>
@@ -195,92 +165,34 @@ export function Train() {
               </select>
               <FieldError field="dataset" {...fe} />
             </label>
-            <label className="field">
-              <span>Target column {needsTarget ? "" : "(not used for clustering)"}</span>
-              <select data-testid="train-target" value={target} disabled={!needsTarget} onChange={(e) => setTarget(e.target.value)}>
-                <option value="">— choose —</option>
-                {columns.map((c) => (
-                  <option key={c.name} value={c.name}>
-                    {c.name} ({c.logical_type})
-                  </option>
-                ))}
-              </select>
-              <FieldError field="target" {...fe} />
-            </label>
+            {text && <ColumnSelect testId="train-text-column" label={textLabel} value={textColumn} columns={stringColumns} field="features" fe={fe} onChange={setTextColumn} />}
+            {(needsTarget || !text) && (
+              <ColumnSelect
+                testId="train-target"
+                label={algo?.task === "sequence_labeling" ? "Tags column (space-separated)" : `Target column${needsTarget ? "" : ` (not used for ${algo?.task.replace(/_/g, " ")})`}`}
+                value={target}
+                columns={targetColumns}
+                disabled={!needsTarget}
+                field="target"
+                fe={fe}
+                onChange={setTarget}
+              />
+            )}
           </div>
           <ErrorBox error={detail.error} />
         </Card>
-        <Card title="2 · Algorithm">
-          <label className="field">
-            <span>Algorithm</span>
-            <select data-testid="train-algorithm" value={algorithm} onChange={(e) => setAlgorithm(e.target.value)}>
-              <option value="">— choose —</option>
-              {grouped.map(([task, algos]) => (
-                <optgroup key={task} label={task}>
-                  {algos.map((a) => (
-                    <option key={a.name} value={a.name}>
-                      {a.name}
-                    </option>
-                  ))}
-                </optgroup>
-              ))}
-            </select>
-            <FieldError field="algorithm" {...fe} />
-          </label>
-          {algo && <p className="muted">{algo.summary}</p>}
-          {algo && algo.params.length > 0 && (
-            <div className="param-grid" data-testid="param-form">
-              {algo.params.map((p) => (
-                <label key={p.name} className="field" title={p.description}>
-                  <span>
-                    {p.name} <span className="muted small">{p.type} {rangeText(p)}</span>
-                  </span>
-                  <ParamInput p={p} value={values[p.name] ?? ""} onChange={(v) => setValues((prev) => ({ ...prev, [p.name]: v }))} />
-                  <span className="hint">{p.description}</span>
-                  <FieldError field={`param:${p.name}`} {...fe} />
-                </label>
-              ))}
-            </div>
-          )}
-        </Card>
-        <Card title="3 · Validation">
-          <div className="row">
-            <label className="radio">
-              <input type="radio" name="mode" data-testid="mode-cv" checked={mode === "cv"} onChange={() => setMode("cv")} /> Cross-validation
-            </label>
-            <label className="radio">
-              <input type="radio" name="mode" data-testid="mode-holdout" checked={mode === "holdout"} onChange={() => setMode("holdout")} /> Holdout
-            </label>
-          </div>
-          <div className="row">
-            {mode === "cv" ? (
-              <label className="field">
-                <span>CV folds</span>
-                <input type="number" min={2} max={20} step={1} data-testid="train-cv-folds" value={cvFolds} onChange={(e) => setCvFolds(e.target.value)} />
-                <FieldError field="cv_folds" {...fe} />
-              </label>
-            ) : (
-              <label className="field">
-                <span>Test size</span>
-                <input type="number" min={0.05} max={0.85} step="any" data-testid="train-test-size" value={testSize} onChange={(e) => setTestSize(e.target.value)} />
-                <FieldError field="test_size" {...fe} />
-              </label>
-            )}
-            <label className="field">
-              <span>Seed</span>
-              <input type="number" min={0} step={1} data-testid="train-seed" value={seed} onChange={(e) => setSeed(e.target.value)} />
-              <FieldError field="seed" {...fe} />
-            </label>
-            <label className="field">
-              <span>Experiment</span>
-              <input data-testid="train-experiment" value={experiment} onChange={(e) => setExperiment(e.target.value)} />
-            </label>
-            <label className="field">
-              <span>Run name (optional)</span>
-              <input data-testid="train-name" value={runName} onChange={(e) => setRunName(e.target.value)} />
-            </label>
-          </div>
-        </Card>
+        <AlgorithmCard algorithms={algorithms.data.items} algo={algo} algorithm={algorithm} setAlgorithm={setAlgorithm} values={values} setValues={setValues} fe={fe} />
+        <OptionsSection
+          v={v}
+          setV={(patch) => setVState((prev) => ({ ...prev, ...patch }))}
+          o={o}
+          setO={(patch) => setOState((prev) => ({ ...prev, ...patch }))}
+          algo={algo}
+          columns={columns}
+          target={target}
+          tabular={!text}
+          fe={fe}
+        />
         <ErrorBox error={error} testId="train-error" />
         <div className="actions">
           <button className="btn btn-primary" type="submit" disabled={busy || !dataset} data-testid="train-submit">
