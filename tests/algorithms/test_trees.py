@@ -17,6 +17,7 @@ from sklearn.model_selection import (
 )
 
 from loom.algorithms.registry import get_algorithm, validate_params
+from loom.training.bundle import ModelBundle
 from loom.training.encoding import TabularEncoder
 from loom.training.fitting import TrainingSpec, train
 
@@ -153,8 +154,31 @@ def test_id3_run_reports_the_tree_as_text_and_png() -> None:
     outcome = train(_play_tennis(), spec)
     report = outcome.details["report"]
     assert report["tree_text"].startswith("outlook = ")
+    # Leaves name the user's labels, not Loom's class codes.
+    assert ": yes (" in report["tree_text"] and ": no (" in report["tree_text"]
+    assert ": 1 (" not in report["tree_text"]
     assert report["attributes"] == ATTRIBUTES
     assert outcome.plots["tree.png"].startswith(b"\x89PNG")
+
+
+def test_cart_run_tree_text_names_the_classes(tmp_path: Path) -> None:
+    data = load_iris(as_frame=True)
+    frame = data.frame.assign(species=np.asarray(data.target_names)[data.target]).drop(
+        columns="target"
+    )
+    spec = TrainingSpec("cart_classifier", {"max_depth": 3}, "species")
+    outcome = train(frame, spec)
+    assert "class: setosa" in outcome.details["report"]["tree_text"]
+    outcome.bundle.save(tmp_path)
+    assert (
+        "class: virginica"
+        in get_algorithm("cart_classifier").report(
+            ModelBundle.load(tmp_path).estimator,
+            frame.drop(columns="species").to_numpy(),
+            np.unique(frame["species"], return_inverse=True)[1],
+            list(frame.columns[:4]),
+        )[0]["tree_text"]
+    )
 
 
 def test_cart_classifier_reports_tree_importances_and_pruning_path() -> None:

@@ -66,6 +66,15 @@ class Algorithm(abc.ABC):
         """
         return
 
+    def bind_labels(self, estimator: Any, labels: list[str]) -> None:
+        """Tell an unfitted classifier the class labels its codes stand for.
+
+        Estimators are fitted on class codes ``0..K-1``; a report that prints
+        a tree or a table reads better with the user's labels. The default
+        does nothing.
+        """
+        return
+
     def report(
         self, estimator: Any, X: Any, y: Any, feature_names: list[str]
     ) -> tuple[dict[str, Any], dict[str, bytes]]:

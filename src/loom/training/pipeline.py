@@ -106,6 +106,8 @@ def fit_pipeline(
     estimator = ctx.algorithm.build(params or ctx.params, ctx.spec.seed)
     names = transform.names_out if transform is not None else encoder.feature_names_out
     ctx.algorithm.bind_features(estimator, names)
+    if ctx.labels is not None:
+        ctx.algorithm.bind_labels(estimator, [str(label) for label in ctx.labels])
     started = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

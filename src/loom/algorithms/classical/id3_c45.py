@@ -361,7 +361,11 @@ class QuinlanTree(ClassifierMixin, BaseEstimator):
 
     def _leaf_text(self, node: dict[str, Any]) -> str:
         dist = np.asarray(node["dist"])
-        return f"{self.classes_[int(np.argmax(dist))]} ({dist.sum():.3g})"
+        label = self.classes_[int(np.argmax(dist))]
+        names = getattr(self, "class_names", None)
+        if names is not None:  # codes 0..K-1 from Loom: print the user's labels
+            label = names[int(label)]
+        return f"{label} ({dist.sum():.3g})"
 
     def to_text(self) -> str:
         """The tree as indented lines, one per branch test, leaves after a colon."""
@@ -519,6 +523,10 @@ class _QuinlanAlgorithm(Algorithm):
         """Let the tree regroup ``col=category`` columns into multiway attributes."""
         estimator.feature_names = list(feature_names)
 
+    def bind_labels(self, estimator: Any, labels: list[str]) -> None:
+        """Leaves print the user's class labels rather than Loom's codes."""
+        estimator.class_names = list(labels)
+
     def report(
         self, estimator: Any, X: Any, y: Any, feature_names: list[str]
     ) -> tuple[dict[str, Any], dict[str, bytes]]:
@@ -538,6 +546,7 @@ class _QuinlanAlgorithm(Algorithm):
             "params": estimator.get_params(),
             "feature_names": estimator.feature_names,
             "classes": estimator.classes_.tolist(),
+            "class_names": getattr(estimator, "class_names", None),
             "n_features_in": estimator.n_features_in_,
             "attributes": estimator.attributes_,
             "tree": estimator.tree_,
@@ -550,6 +559,8 @@ class _QuinlanAlgorithm(Algorithm):
         estimator = QuinlanTree(**state["params"])
         estimator.feature_names = state["feature_names"]
         estimator.classes_ = np.asarray(state["classes"])
+        if state.get("class_names") is not None:
+            estimator.class_names = state["class_names"]
         estimator.n_features_in_ = state["n_features_in"]
         estimator.attributes_ = state["attributes"]
         estimator.tree_ = state["tree"]

@@ -100,6 +100,10 @@ def _pruning_path(estimator: Any, X: np.ndarray, y: np.ndarray) -> dict[str, Any
 class _CartAlgorithm(Algorithm):
     """Build plus the report shared by the CART classifier and regressor."""
 
+    def bind_labels(self, estimator: Any, labels: list[str]) -> None:
+        """Kept on the estimator (and in its joblib file) for the tree's text."""
+        estimator.loom_class_names = list(labels)
+
     def report(
         self, estimator: Any, X: Any, y: Any, feature_names: list[str]
     ) -> tuple[dict[str, Any], dict[str, bytes]]:
@@ -107,18 +111,23 @@ class _CartAlgorithm(Algorithm):
         from sklearn.tree import export_text
 
         names = list(feature_names)
-        classes = (
-            [str(c) for c in estimator.classes_]
-            if self.task == Task.CLASSIFICATION
-            else None
-        )
+        classes = None
+        if self.task == Task.CLASSIFICATION:
+            labels = getattr(estimator, "loom_class_names", None)
+            classes = [
+                labels[int(c)] if labels is not None else str(c)
+                for c in estimator.classes_
+            ]
         importances = sorted(
             zip(names, estimator.feature_importances_.tolist(), strict=True),
             key=lambda item: -item[1],
         )
         report = {
             "tree_text": export_text(
-                estimator, feature_names=names, max_depth=_MAX_TEXT_DEPTH
+                estimator,
+                feature_names=names,
+                class_names=classes,
+                max_depth=_MAX_TEXT_DEPTH,
             ),
             "depth": int(estimator.get_depth()),
             "n_leaves": int(estimator.get_n_leaves()),
