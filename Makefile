@@ -88,6 +88,7 @@ bench: install-dev benchmarks/.venv-mlflow/bin/mlflow
 	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python benchmarks/serving.py
+	$(BIN)/python benchmarks/training.py
 
 openapi: install
 	$(BIN)/python -c "import json; from loom.api.app import create_app; print(json.dumps(create_app().openapi(), indent=2))" > openapi.json

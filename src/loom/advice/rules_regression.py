@@ -125,12 +125,18 @@ def vif(matrix: np.ndarray) -> np.ndarray:
     correlation = scaled.T @ scaled
     if np.linalg.cond(correlation) < _MAX_CONDITION:
         return np.diag(np.linalg.inv(correlation)).copy()
-    # Singular or nearly so: regress each column on the others instead.
+    # Singular or nearly so: regress each column on the others instead. With
+    # unit-norm columns the regression needs only the correlation matrix
+    # (residual = 1 - r_j' coef), a p x p problem rather than n x p: identical
+    # VIFs, and no multi-threaded BLAS call that stalls on a busy machine.
     out = np.empty(matrix.shape[1])
-    for j in range(matrix.shape[1]):
-        others = np.delete(scaled, j, axis=1)
-        coef, *_ = np.linalg.lstsq(others, scaled[:, j], rcond=None)
-        residual = float(np.sum((scaled[:, j] - others @ coef) ** 2))
+    every = np.arange(matrix.shape[1])
+    for j in every:
+        others = every[every != j]
+        coef, *_ = np.linalg.lstsq(
+            correlation[np.ix_(others, others)], correlation[others, j], rcond=None
+        )
+        residual = float(1.0 - correlation[j, others] @ coef)
         out[j] = np.inf if residual < _EXACT else 1.0 / residual
     return out
 

@@ -123,10 +123,12 @@ class TabularEncoder:
             counts = series.dropna().astype(str).value_counts()
             ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
             column["categories"] = sorted(v for v, _ in ranked[: self.max_categories])
-        else:
+        elif self.impute:
             values = series.to_numpy(dtype="float64", na_value=np.nan)
             finite = values[~np.isnan(values)]
             column["fill"] = float(np.median(finite)) if finite.size else 0.0
+        else:  # NaN stays NaN for algorithms that handle it: no median needed
+            column["fill"] = 0.0
         return column
 
     def _compile(self) -> None:

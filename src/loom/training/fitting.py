@@ -28,6 +28,8 @@ __all__ = ["TrainingOutcome", "TrainingSpec", "train"]
 
 logger = logging.getLogger(__name__)
 
+ADVICE_ROWS = 50_000
+
 
 def _ignore(line: str) -> None:
     """Default ``log``: drop progress lines."""
@@ -202,11 +204,7 @@ def _check_constant(ctx: Context, frame: pd.DataFrame) -> None:
     Caught here, before any fit, because downstream it surfaces as an obscure
     library error (a singular design, a zero variance) or silently as nothing.
     """
-    constant = []
-    for name in ctx.features:
-        values = frame[name].dropna()
-        if values.empty or values.nunique() == 1:
-            constant.append(name)
+    constant = [name for name in ctx.features if _is_constant(frame[name])]
     if not constant:
         return
     shown = ", ".join(
@@ -226,6 +224,15 @@ def _check_constant(ctx: Context, frame: pd.DataFrame) -> None:
     )
 
 
+def _is_constant(series: pd.Series) -> bool:
+    """One distinct non-null value, or none; min == max for numbers (fast)."""
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        finite = values[~np.isnan(values)]
+        return finite.size == 0 or bool(finite.min() == finite.max())
+    return bool(series.nunique(dropna=True) <= 1)
+
+
 def _advise(
     ctx: Context, frame: pd.DataFrame, y: np.ndarray | None, outcome: TrainingOutcome
 ) -> None:
@@ -237,6 +244,16 @@ def _advise(
     from loom.advice import AdviceInput, advise
 
     bundle = outcome.bundle
+    # The rules read shares and samples, never every row: encode at most
+    # ADVICE_ROWS of them (seeded), which keeps advice cheap on big tables.
+    if len(frame) > ADVICE_ROWS:
+        rows = np.sort(
+            np.random.default_rng(ctx.spec.seed).choice(
+                len(frame), ADVICE_ROWS, replace=False
+            )
+        )
+        frame = frame.iloc[rows].reset_index(drop=True)
+        y = None if y is None else y[rows]
     try:
         findings = advise(
             AdviceInput(

@@ -110,8 +110,13 @@ def add_model_report(
 ) -> None:
     """Merge the algorithm's own report on the stored model into the run's details."""
     frame, y = fitted_on
+    X = fitted.fitted_matrix if fitted.fitted_matrix is not None else None
+    fitted.fitted_matrix = None
     report, figures = ctx.algorithm.report(
-        fitted.estimator, fitted.matrix(frame), y, fitted.feature_names
+        fitted.estimator,
+        X if X is not None else fitted.matrix(frame),
+        y,
+        fitted.feature_names,
     )
     if report:
         outcome[0]["report"] = report
@@ -224,7 +229,9 @@ def clustering(
     if len(frame) < 2:
         raise InvalidInputError(f"clustering needs at least 2 rows; got {len(frame)}")
     fitted = fit_pipeline(ctx, frame, None)
-    X = fitted.matrix(frame)
+    X = fitted.fitted_matrix if fitted.fitted_matrix is not None else None
+    if X is None:
+        X = fitted.matrix(frame)
     clusters = np.asarray(fitted.estimator.predict(X), dtype=np.int64)
     values = evaluation.clustering_metrics(X, clusters, ctx.spec.seed)
     details: dict[str, Any] = {"evaluated_on": "training"}

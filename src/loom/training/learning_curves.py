@@ -27,13 +27,13 @@ from loom.training.pipeline import (
 
 CURVE_FOLDS = 3
 LEARNING_SHARES = (0.1, 0.25, 0.5, 0.75, 1.0)
-TRAIN_METRIC_ROWS = 50_000
+TRAIN_METRIC_ROWS = 20_000
 
 
 def train_metrics(
     ctx: Context, fitted: Fitted, frame: pd.DataFrame, y: np.ndarray
 ) -> dict[str, float]:
-    """The stored model's metrics on (up to 50,000 of) the rows it was fitted on."""
+    """The stored model's metrics on (up to 20,000 of) the rows it was fitted on."""
     rows = np.arange(len(y))
     if len(rows) > TRAIN_METRIC_ROWS:
         rng = np.random.default_rng(ctx.spec.seed)

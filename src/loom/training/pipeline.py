@@ -56,6 +56,9 @@ class Fitted:
     transform: FeatureTransform | None
     estimator: Any
     threshold: float | None = None
+    # The matrix the estimator was fitted on, kept only until the model report
+    # has read it, so a big table is not encoded twice.
+    fitted_matrix: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def feature_names(self) -> list[str]:
@@ -125,7 +128,10 @@ def fit_pipeline(
     ctx.fit_seconds += time.perf_counter() - started
     for message in dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught):
         log(f"warning: {message}")
-    return Fitted(encoder, transform, estimator)
+    fitted = Fitted(encoder, transform, estimator)
+    if not quiet and (y is None or len(X) == len(frame)):  # not resampled rows
+        fitted.fitted_matrix = X
+    return fitted
 
 
 def _rebalance(
