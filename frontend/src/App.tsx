@@ -11,6 +11,8 @@ import { RunDetail } from "./pages/RunDetail";
 import { ModelDetail, Models } from "./pages/Models";
 import { EndpointDetail, Endpoints } from "./pages/Endpoints";
 import { JobDetail, Jobs } from "./pages/Jobs";
+import { Collections } from "./pages/vectors/List";
+import { CollectionDetail } from "./pages/vectors/Detail";
 
 const NAV: [string, string][] = [
   ["datasets", "Datasets"],
@@ -18,6 +20,7 @@ const NAV: [string, string][] = [
   ["runs", "Runs"],
   ["models", "Models"],
   ["endpoints", "Endpoints"],
+  ["vectors", "Vectors"],
   ["jobs", "Jobs"],
 ];
 
@@ -36,6 +39,8 @@ function Page({ path }: { path: string[] }) {
       return id ? <ModelDetail name={id} /> : <Models />;
     case "endpoints":
       return id ? <EndpointDetail name={id} /> : <Endpoints />;
+    case "vectors":
+      return id ? <CollectionDetail name={id} /> : <Collections />;
     case "jobs":
       return id ? <JobDetail id={id} /> : <Jobs />;
     default:

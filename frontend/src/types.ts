@@ -1,7 +1,7 @@
 // Wire types of the Loom REST API v1, mirroring the server's *Public schemas in api.md.
 
 export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
-export type JobType = "dataset.import" | "training.run" | "batch.predict";
+export type JobType = "dataset.import" | "training.run" | "batch.predict" | "vectors.fill";
 export type Scope = "admin" | "workspace" | "endpoint";
 export type Json = Record<string, unknown>;
 

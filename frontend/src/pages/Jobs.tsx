@@ -20,7 +20,7 @@ import {
 } from "../ui";
 
 const STATES = ["", "queued", "running", "succeeded", "failed", "cancelled"];
-const TYPES = ["", "dataset.import", "training.run", "batch.predict"];
+const TYPES = ["", "dataset.import", "training.run", "batch.predict", "vectors.fill"];
 
 export function Jobs() {
   const [state, setState] = useState("");

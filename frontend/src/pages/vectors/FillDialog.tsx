@@ -1,0 +1,190 @@
+// "Fill from dataset" dialog: map a dataset's columns to ids, vectors and fields, then start a vectors.fill job.
+import { useEffect, useState, type FormEvent } from "react";
+import { getDataset, listDatasets, type DatasetColumn } from "../../api";
+import { ErrorBox, errorText, JobStatus, Loading, useJob, useLoad } from "../../ui";
+import { fillCollection, type Collection, type FillRequest } from "./api";
+
+const NUMERIC = /int|float|double|decimal|numeric|number/i;
+
+function ColumnChecks({ columns, chosen, onChange, testPrefix }: {
+  columns: DatasetColumn[];
+  chosen: string[];
+  onChange: (names: string[]) => void;
+  testPrefix: string;
+}) {
+  const flip = (name: string) => onChange(chosen.includes(name) ? chosen.filter((n) => n !== name) : [...chosen, name]);
+  return (
+    <div className="column-checks">
+      {columns.map((col) => (
+        <label key={col.name} className="check">
+          <input type="checkbox" data-testid={`${testPrefix}-${col.name}`} checked={chosen.includes(col.name)} onChange={() => flip(col.name)} />
+          <span className="mono">{col.name}</span> <span className="muted small">{col.logical_type}</span>
+        </label>
+      ))}
+    </div>
+  );
+}
+
+function FillForm({ c, dataset, onStarted }: { c: Collection; dataset: string; onStarted: (jobId: string) => void }) {
+  const ds = useLoad(() => getDataset(dataset), [dataset]);
+  const [idColumn, setIdColumn] = useState("");
+  const [multi, setMulti] = useState(false);
+  const [vectorColumn, setVectorColumn] = useState("");
+  const [vectorColumns, setVectorColumns] = useState<string[]>([]);
+  const [fieldColumns, setFieldColumns] = useState<string[]>([]);
+  const [mode, setMode] = useState<"upsert" | "insert">("upsert");
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const loadedColumns = ds.data?.latest_version?.columns;
+  useEffect(() => {
+    // Dataset columns named like the collection's fields are what a user maps in nearly every case.
+    if (!loadedColumns) return;
+    setFieldColumns(loadedColumns.filter((col) => c.fields.some((f) => f.name === col.name)).map((col) => col.name));
+    const id = loadedColumns.find((col) => /^(id|.*_id)$/i.test(col.name));
+    if (id) setIdColumn(id.name);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [loadedColumns]);
+  if (ds.error) return <ErrorBox error={ds.error} />;
+  if (!ds.data) return <Loading what="columns" />;
+  const version = ds.data.latest_version;
+  const columns = version?.columns ?? [];
+  const matching = columns.filter((col) => c.fields.some((f) => f.name === col.name));
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    setBusy(true);
+    const body: FillRequest = {
+      dataset,
+      ...(version ? { dataset_version: version.version } : {}),
+      id_column: idColumn,
+      ...(multi ? { vector_columns: vectorColumns } : { vector_column: vectorColumn }),
+      field_columns: fieldColumns,
+      mode,
+    };
+    try {
+      onStarted((await fillCollection(c.name, body)).id);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="form" onSubmit={submit} data-testid="vf-form">
+      <div className="muted small">
+        {version ? `v${version.version} · ${version.row_count.toLocaleString()} rows · ${columns.length} columns` : "No version yet."}
+      </div>
+      <div className="row">
+        <label className="field">
+          <span>Id column (integers)</span>
+          <select required data-testid="vf-id-column" value={idColumn} onChange={(e) => setIdColumn(e.target.value)}>
+            <option value="">choose…</option>
+            {columns.map((col) => (
+              <option key={col.name} value={col.name}>
+                {col.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Mode</span>
+          <select data-testid="vf-mode" value={mode} onChange={(e) => setMode(e.target.value as "upsert" | "insert")}>
+            <option value="upsert">upsert (replace existing ids)</option>
+            <option value="insert">insert (fail on existing ids)</option>
+          </select>
+        </label>
+      </div>
+      <div className="row">
+        <label className="radio">
+          <input type="radio" name="vf-vec" data-testid="vf-vector-single" checked={!multi} onChange={() => setMulti(false)} />
+          One list-of-float column
+        </label>
+        <label className="radio">
+          <input type="radio" name="vf-vec" data-testid="vf-vector-multi" checked={multi} onChange={() => setMulti(true)} />
+          Numeric columns forming the vector ({c.dim} needed)
+        </label>
+      </div>
+      {multi ? (
+        <>
+          <div className="muted small">
+            {vectorColumns.length} of {c.dim} chosen{" "}
+            <button type="button" className="linklike" data-testid="vf-all-numeric" onClick={() => setVectorColumns(columns.filter((col) => NUMERIC.test(col.logical_type) && col.name !== idColumn).map((col) => col.name))}>
+              select all numeric
+            </button>
+          </div>
+          <ColumnChecks columns={columns} chosen={vectorColumns} onChange={setVectorColumns} testPrefix="vf-vec-col" />
+        </>
+      ) : (
+        <label className="field">
+          <span>Vector column</span>
+          <select required data-testid="vf-vector-column" value={vectorColumn} onChange={(e) => setVectorColumn(e.target.value)}>
+            <option value="">choose…</option>
+            {columns.map((col) => (
+              <option key={col.name} value={col.name}>
+                {col.name} ({col.logical_type})
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <div className="field">
+        <span>
+          Field columns {matching.length > 0 && <span className="muted small">(the collection's fields: {c.fields.map((f) => f.name).join(", ")})</span>}
+        </span>
+        <ColumnChecks columns={columns} chosen={fieldColumns} onChange={setFieldColumns} testPrefix="vf-field-col" />
+      </div>
+      <ErrorBox error={error} testId="vf-error" />
+      <div className="row">
+        <button className="btn btn-primary" type="submit" disabled={busy || !idColumn} data-testid="vf-submit">
+          {busy ? "Starting…" : "Start fill job"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function FillDialog({ c, onClose }: { c: Collection; onClose: () => void }) {
+  const datasets = useLoad(listDatasets, []);
+  const [dataset, setDataset] = useState("");
+  const [jobId, setJobId] = useState<string>();
+  const job = useJob(jobId);
+  return (
+    <div className="modal-backdrop" onClick={onClose}>
+      <div className="modal" role="dialog" aria-label="Fill from dataset" data-testid="vf-dialog" onClick={(e) => e.stopPropagation()}>
+        <div className="modal-header">
+          <h2>Fill “{c.name}” from a dataset</h2>
+          <button className="btn btn-ghost btn-sm" data-testid="vf-close" onClick={onClose}>
+            ✕
+          </button>
+        </div>
+        <div className="modal-body">
+          <ErrorBox error={datasets.error} />
+          <label className="field">
+            <span>Dataset</span>
+            <select data-testid="vf-dataset" value={dataset} onChange={(e) => setDataset(e.target.value)} disabled={!!jobId}>
+              <option value="">choose…</option>
+              {datasets.data?.items.map((d) => (
+                <option key={d.id} value={d.name}>
+                  {d.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          {dataset && !jobId && <FillForm key={dataset} c={c} dataset={dataset} onStarted={setJobId} />}
+          {job && (
+            <div className="fill-job">
+              <JobStatus job={job} testId="vf-job" />
+              {job.state === "succeeded" && (
+                <div className="muted small" data-testid="vf-job-result">
+                  {job.result ? JSON.stringify(job.result) : "Done."}
+                </div>
+              )}
+            </div>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}
