@@ -50,7 +50,9 @@ def test_other_workspace_objects_answer_404(api: Api, iris_frame: Any) -> None:
     api.ok("POST", "/models", json={"name": "m", "run_id": run["id"]})
     api.ok("POST", "/endpoints", json={"name": "ep", "model": "m"})
     api.ok("PUT", "/models/m/aliases/production", json={"version": 1})
+    api.ok("POST", "/collections", json={"name": "vc", "dim": 4})
     values = {
+        "name": "vc",
         "dataset": dataset["id"],
         "job_id": run["job_id"],
         "run_id": run["id"],

@@ -24,6 +24,8 @@ from loom.api.routes import (
     jobs,
     models,
     runs,
+    vectors,
+    vectors_data,
 )
 from loom.api.state import LoomState
 from loom.auth import service as auth_service
@@ -101,6 +103,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(settings, run_dispatcher=run_dispatcher)
         _bootstrap(state)
+        from loom.vectors.service import VectorService
+
+        state.vectors = vector_service = VectorService(
+            settings.home / "vectors", state.db
+        )
         app.state.loom = state
         if state.dispatcher is not None:
             state.dispatcher.start()
@@ -115,6 +122,7 @@ def create_app(
         finally:
             if state.dispatcher is not None:
                 state.dispatcher.stop()
+            vector_service.close()
             state.db.dispose()
 
     app = FastAPI(
@@ -129,8 +137,18 @@ def create_app(
     # predict authenticates inside its handler (off the hot path's dependency
     # machinery) and is matched first; see routes/endpoints.py.
     api.include_router(endpoints.predict_router)
+    api.include_router(vectors_data.search_router)
     api.include_router(identity.public_router)
-    for module in (identity, jobs, datasets, algorithms, runs, models):
+    for module in (
+        identity,
+        jobs,
+        datasets,
+        algorithms,
+        runs,
+        models,
+        vectors,
+        vectors_data,
+    ):
         api.include_router(module.router, dependencies=[Depends(authenticate_request)])
     api.include_router(endpoints.router)
     app.include_router(api)

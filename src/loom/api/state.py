@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from loom.auth.service import PrincipalCache
 from loom.core.config import Settings
@@ -10,6 +11,9 @@ from loom.jobs.dispatcher import Dispatcher
 from loom.serving.runtime import EndpointRuntimes
 from loom.storage.artifacts import ArtifactStore
 from loom.storage.db import Database
+
+if TYPE_CHECKING:
+    from loom.vectors.service import VectorService
 
 
 @dataclass
@@ -22,3 +26,5 @@ class LoomState:
     principals: PrincipalCache
     runtimes: EndpointRuntimes
     dispatcher: Dispatcher | None
+    # Opened in the app's lifespan (it starts threads and locks directories).
+    vectors: VectorService | None = None

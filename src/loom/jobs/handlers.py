@@ -22,6 +22,7 @@ _HANDLERS: dict[str, str] = {
     "training.run": "loom.tracking.jobs:run_training",
     "batch.predict": "loom.serving.jobs:run_batch_prediction",
     "diagnostics.sleep": "loom.jobs.diagnostics:run_sleep",
+    "vectors.fill": "loom.vectors.jobs:run_fill",
 }
 
 

@@ -7,6 +7,7 @@ from loom.registry.orm import SqlModelAlias, SqlModelVersion, SqlRegisteredModel
 from loom.serving.orm import SqlEndpoint
 from loom.storage.orm_base import Base
 from loom.tracking.orm import SqlExperiment, SqlRun
+from loom.vectors.orm import SqlVectorCollection
 
 metadata = Base.metadata
 
@@ -21,6 +22,7 @@ __all__ = [
     "SqlModelVersion",
     "SqlRegisteredModel",
     "SqlRun",
+    "SqlVectorCollection",
     "SqlWorkspace",
     "metadata",
 ]

@@ -11,21 +11,41 @@ snapshots are atomic and the WAL replays on open.
 
 Non-goals here: HTTP, the SDK and the CLI (they sit on these classes), DB
 tables, embedding jobs and sharding across a Ray cluster. Importing this
-package imports faiss; ``loom.vectors.schema`` alone does not.
+package's names import faiss on first use; ``loom.vectors.schema`` and
+``loom.vectors.orm`` never do.
 """
 
-from loom.vectors.advisor import IndexAdvice, suggest_index
-from loom.vectors.collection import Collection
-from loom.vectors.evaluate import EvaluationReport, evaluate
-from loom.vectors.filters import CompiledFilter, compile_filter
-from loom.vectors.manager import VectorManager
-from loom.vectors.results import GetResult, RangeResult, RebuildTask, SearchResult
-from loom.vectors.schema import (
-    CollectionSchema,
-    CollectionStats,
-    FieldSpec,
-    IndexSpec,
-)
+from importlib import import_module
+from typing import Any
+
+# Names resolve on first use (PEP 562): the database layer imports
+# ``loom.vectors.orm`` in every process (server, workers, CLI), and that must
+# not load faiss just to describe a table.
+_EXPORTS = {
+    "IndexAdvice": "loom.vectors.advisor",
+    "suggest_index": "loom.vectors.advisor",
+    "Collection": "loom.vectors.collection",
+    "EvaluationReport": "loom.vectors.evaluate",
+    "evaluate": "loom.vectors.evaluate",
+    "CompiledFilter": "loom.vectors.filters",
+    "compile_filter": "loom.vectors.filters",
+    "VectorManager": "loom.vectors.manager",
+    "GetResult": "loom.vectors.results",
+    "RangeResult": "loom.vectors.results",
+    "RebuildTask": "loom.vectors.results",
+    "SearchResult": "loom.vectors.results",
+    "CollectionSchema": "loom.vectors.schema",
+    "CollectionStats": "loom.vectors.schema",
+    "FieldSpec": "loom.vectors.schema",
+    "IndexSpec": "loom.vectors.schema",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'loom.vectors' has no attribute {name!r}")
+
 
 __all__ = [
     "Collection",

@@ -1,0 +1,312 @@
+"""The vector search service: collections per workspace, behind the REST API.
+
+The engine (``Collection`` under a ``VectorManager``) owns rows, index and
+durability on disk; the database row (``SqlVectorCollection``) owns the id,
+the per-workspace unique name, the advice and the last evaluation. Every call
+resolves the database row first, so another workspace's collection is a 404
+before the engine is touched, and the manager is always given the caller's
+workspace id, so one workspace can never open another's directory.
+"""
+
+from __future__ import annotations
+
+import builtins
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loom.core.errors import ConflictError, InvalidInputError, NotFoundError
+from loom.core.ids import new_id
+from loom.core.pages import Page
+from loom.storage.db import Database
+from loom.vectors.advisor import suggest_index
+from loom.vectors.collection import Collection
+from loom.vectors.evaluate import evaluate
+from loom.vectors.jobs import FillIngester, spool_dir
+from loom.vectors.manager import VectorManager
+from loom.vectors.orm import SqlVectorCollection
+from loom.vectors.results import SearchResult
+from loom.vectors.schema import CollectionSchema, IndexSpec
+from loom.vectors.schemas import (
+    AdvicePublic,
+    CollectionCreate,
+    CollectionPublic,
+    EvaluateRequest,
+    GetItem,
+    GetRequest,
+    GetResponse,
+    Hit,
+    IndexAdvicePublic,
+    IndexArg,
+    RangeSearchRequest,
+    SearchOptions,
+)
+
+MIB = 2**20
+
+
+class VectorService:
+    """The server's vector collections: the manager, the database and fill ingest.
+
+    Args:
+        root: where collections live (``$LOOM_HOME/vectors``).
+        db: the metadata store.
+        snapshot_interval_s: how often dirty collections are snapshotted.
+    """
+
+    def __init__(
+        self, root: Path, db: Database, *, snapshot_interval_s: float = 60.0
+    ) -> None:
+        self.db = db
+        # (workspace id, name) of collections whose database row was seen: the
+        # search hot path skips the database for them. Creates and drops go
+        # through this object (one server process), so it cannot go stale.
+        self._known: set[tuple[str, str]] = set()
+        self.manager = VectorManager(root, snapshot_interval_s=snapshot_interval_s)
+        self.ingester = FillIngester(self, spool_dir(root.parent))
+        self.ingester.start()
+
+    def close(self) -> None:
+        """Stop ingesting, then snapshot and close every open collection."""
+        self.ingester.stop()
+        self.manager.close_all()
+
+    # ------------------------------------------------------------ resolving
+    def row(
+        self, session: Session, workspace_id: str, name: str
+    ) -> SqlVectorCollection:
+        """The caller's collection row, or 404 (other workspaces look absent)."""
+        row = session.scalar(
+            select(SqlVectorCollection).where(
+                SqlVectorCollection.workspace_id == workspace_id,
+                SqlVectorCollection.name == name,
+            )
+        )
+        if row is None:
+            raise NotFoundError(f"no collection {name!r} in this workspace")
+        return row
+
+    def open(self, session: Session, workspace_id: str, name: str) -> Collection:
+        """The caller's open collection, or 404."""
+        if (workspace_id, name) not in self._known:
+            self.row(session, workspace_id, name)
+            self._known.add((workspace_id, name))
+        return self.manager.get(workspace_id, name)
+
+    def peek(self, workspace_id: str, name: str) -> Collection | None:
+        """The open collection when known without the database, else None."""
+        if (workspace_id, name) not in self._known:
+            return None
+        return self.manager.get(workspace_id, name)
+
+    def public(self, row: SqlVectorCollection) -> CollectionPublic:
+        """A row and its live collection's stats, as callers see them."""
+        collection = self.manager.get(row.workspace_id, row.name)
+        stats = collection.stats()
+        schema = collection.schema
+        return CollectionPublic(
+            id=row.id,
+            name=row.name,
+            dim=schema.dim,
+            metric=schema.metric,
+            fields=list(schema.fields),
+            index=stats.index,
+            advice=AdvicePublic.model_validate(row.advice) if row.advice else None,
+            stats=stats.model_dump(
+                include={
+                    "count",
+                    "memory_bytes",
+                    "is_trained",
+                    "rebuilding",
+                    "tombstones",
+                    "wal_bytes",
+                }
+            ),
+            last_evaluation=row.last_evaluation,
+            created_at=row.created_at,
+        )
+
+    # ----------------------------------------------------------- lifecycle
+    def create(
+        self, session: Session, workspace_id: str, request: CollectionCreate
+    ) -> CollectionPublic:
+        """Create a collection; with ``index`` null, Loom chooses and says why."""
+        existing = session.scalar(
+            select(SqlVectorCollection.id).where(
+                SqlVectorCollection.workspace_id == workspace_id,
+                SqlVectorCollection.name == request.name,
+            )
+        )
+        if existing is not None:
+            raise ConflictError(
+                f"collection {request.name!r} already exists in this workspace"
+            )
+        advice = None
+        index = to_index_spec(request.index)
+        if index is None:
+            chosen = advise(
+                request.expected_rows or 10_000, request.dim, request.memory_budget_mb
+            )
+            index = chosen.index
+            advice = AdvicePublic(index=chosen.index, reason=chosen.reason)
+        schema = CollectionSchema(
+            name=request.name,
+            dim=request.dim,
+            metric=request.metric,
+            fields=tuple(request.fields),
+            index=index,
+        )
+        row = SqlVectorCollection(
+            id=new_id("vc"),
+            workspace_id=workspace_id,
+            name=request.name,
+            advice=advice.model_dump(mode="json") if advice else None,
+        )
+        session.add(row)
+        session.flush()  # the unique constraint decides a concurrent create
+        self.manager.create(workspace_id, schema)
+        return self.public(row)
+
+    def list(self, session: Session, workspace_id: str) -> Page[CollectionPublic]:
+        """The workspace's collections, by name."""
+        rows = session.scalars(
+            select(SqlVectorCollection)
+            .where(SqlVectorCollection.workspace_id == workspace_id)
+            .order_by(SqlVectorCollection.name)
+        ).all()
+        total = session.scalar(
+            select(func.count())
+            .select_from(SqlVectorCollection)
+            .where(SqlVectorCollection.workspace_id == workspace_id)
+        )
+        return Page(items=[self.public(r) for r in rows], total=int(total or 0))
+
+    def drop(self, session: Session, workspace_id: str, name: str) -> None:
+        """Delete the collection's rows, index, WAL and database row."""
+        row = self.row(session, workspace_id, name)
+        session.delete(row)
+        session.flush()
+        self._known.discard((workspace_id, name))
+        self.manager.drop(workspace_id, name)
+
+    # --------------------------------------------------------------- reads
+    def fetch(self, collection: Collection, request: GetRequest) -> GetResponse:
+        """Rows by id, with vectors when asked."""
+        found = collection.get(
+            request.ids, request.fields, include_vectors=request.include_vectors
+        )
+        vectors = found.vectors.tolist() if found.vectors is not None else None
+        items = [
+            GetItem(
+                id=i,
+                vector=vectors[n] if vectors is not None else None,
+                fields={name: values[n] for name, values in found.fields.items()},
+            )
+            for n, i in enumerate(found.ids.tolist())
+        ]
+        return GetResponse(items=items, missing=found.missing)
+
+    def search(
+        self,
+        collection: Collection,
+        queries: Any,
+        options: SearchOptions,
+        ids: builtins.list[int] | None = None,
+    ) -> tuple[SearchResult, float]:
+        """Top-k for vectors (or the stored vectors of ``ids``), and the ms taken."""
+        start = time.perf_counter()
+        if ids is not None:
+            queries = stored_vectors(collection, ids)
+        result = collection.search(
+            queries,
+            options.k,
+            filter=options.filter,
+            nprobe=options.nprobe,
+            ef_search=options.ef_search,
+            rerank=options.rerank,
+            fields=options.fields,
+            exact=options.exact,
+        )
+        return result, (time.perf_counter() - start) * 1000
+
+    def range_search(
+        self, collection: Collection, request: RangeSearchRequest
+    ) -> builtins.list[builtins.list[Hit]]:
+        """Hits within the radius of each query."""
+        found = collection.range_search(
+            request.vectors,
+            request.radius,
+            filter=request.filter,
+            nprobe=request.nprobe,
+            ef_search=request.ef_search,
+            fields=request.fields,
+        )
+        return [
+            [
+                Hit(
+                    id=i,
+                    distance=d,
+                    fields={n: v[j] for n, v in r.fields.items()},
+                )
+                for j, (i, d) in enumerate(
+                    zip(r.ids.tolist(), r.distances.tolist(), strict=True)
+                )
+            ]
+            for r in found
+        ]
+
+    def evaluate(
+        self,
+        session: Session,
+        workspace_id: str,
+        name: str,
+        request: EvaluateRequest,
+    ) -> dict[str, Any]:
+        """Measure recall/latency and keep the report as ``last_evaluation``."""
+        row = self.row(session, workspace_id, name)
+        collection = self.manager.get(workspace_id, name)
+        report = evaluate(
+            collection,
+            sample=request.sample,
+            k=request.k,
+            nprobe=request.nprobe,
+            ef_search=request.ef_search,
+            rerank=request.rerank,
+        ).model_dump(mode="json")
+        row.last_evaluation = report
+        return report
+
+
+def to_index_spec(index: IndexArg) -> IndexSpec | None:
+    """A factory string or an ``{factory, refine}`` object as an ``IndexSpec``."""
+    if index is None or isinstance(index, IndexSpec):
+        return index
+    return IndexSpec(factory=index)
+
+
+def advise(
+    rows: int,
+    dim: int,
+    memory_budget_mb: float | None = None,
+    recall_target: float = 0.95,
+) -> IndexAdvicePublic:
+    """Loom's index suggestion for ``rows`` vectors of ``dim`` within a budget."""
+    budget = int(memory_budget_mb * MIB) if memory_budget_mb is not None else None
+    advice = suggest_index(rows, dim, budget, recall_target)
+    return IndexAdvicePublic.model_validate(advice.model_dump())
+
+
+def stored_vectors(collection: Collection, ids: list[int]) -> Any:
+    """The stored vectors of ``ids`` (queries "more like this row")."""
+    if not ids:
+        raise InvalidInputError("ids must name at least one row")
+    found = collection.get(ids, [], include_vectors=True)
+    if found.missing:
+        raise InvalidInputError(
+            f"id {found.missing[0]} is not in collection {collection.schema.name!r}"
+        )
+    assert found.vectors is not None
+    return found.vectors
