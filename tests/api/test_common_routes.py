@@ -62,6 +62,21 @@ def test_other_workspace_objects_answer_404(api: Api, iris_frame: Any) -> None:
         "alias": "production",
         "endpoint": "ep",
         "token_id": "tok_x",
+        "pipeline": api.ok(
+            "POST",
+            "/pipelines",
+            json={
+                "name": "p",
+                "spec": {
+                    "nodes": [
+                        {"id": "raw", "op": "source", "params": {"dataset": "iris"}}
+                    ]
+                },
+            },
+        )["name"],
+        "pipeline_run_id": api.ok(
+            "POST", "/pipelines/p/runs", json={"outputs": {"raw.output": "iris_p"}}
+        )["id"],
     }
     other = api.new_workspace_token("elsewhere")
     bodies = {

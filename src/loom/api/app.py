@@ -7,6 +7,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import HTMLResponse
@@ -23,6 +24,7 @@ from loom.api.routes import (
     identity,
     jobs,
     models,
+    pipelines,
     runs,
     vectors,
     vectors_data,
@@ -36,6 +38,9 @@ from loom.jobs.executors import create_executor
 from loom.serving.runtime import EndpointRuntimes
 from loom.storage.artifacts import open_artifact_store
 from loom.storage.db import Database
+
+if TYPE_CHECKING:
+    from loom.pipelines.scheduling import Scheduler
 
 UI_DIST = Path(__file__).resolve().parent.parent / "ui" / "dist"
 
@@ -111,6 +116,7 @@ def create_app(
         app.state.loom = state
         if state.dispatcher is not None:
             state.dispatcher.start()
+        scheduler = _start_scheduler(state)
         # Everything loaded at start-up (libraries, routes, settings) lives for the
         # whole process: move it out of the collector's sight, so full collections
         # scan only request garbage instead of pausing predict traffic for tens of
@@ -120,6 +126,8 @@ def create_app(
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.stop()
             if state.dispatcher is not None:
                 state.dispatcher.stop()
             vector_service.close()
@@ -148,12 +156,27 @@ def create_app(
         models,
         vectors,
         vectors_data,
+        pipelines,
     ):
         api.include_router(module.router, dependencies=[Depends(authenticate_request)])
     api.include_router(endpoints.router)
     app.include_router(api)
     _mount_ui(app)
     return app
+
+
+def _start_scheduler(state: LoomState) -> Scheduler | None:
+    """The pipeline scheduler thread (one per process), unless turned off."""
+    if not state.settings.scheduler_enabled:
+        return None
+    from loom.pipelines.scheduling import Scheduler
+
+    dispatcher = state.dispatcher
+    scheduler = Scheduler(
+        state.db, state.settings, dispatcher.wake if dispatcher else None
+    )
+    scheduler.start()
+    return scheduler
 
 
 def _mount_ui(app: FastAPI) -> None:

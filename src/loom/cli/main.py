@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from loom.cli import algorithms, datasets, endpoints, jobs, models, runs, vectors
+from loom.cli import (
+    algorithms,
+    datasets,
+    endpoints,
+    jobs,
+    models,
+    pipelines,
+    runs,
+    vectors,
+)
 from loom.cli.output import handle_errors
 
 app = typer.Typer(
@@ -19,6 +28,7 @@ app.add_typer(models.app, name="model")
 app.add_typer(endpoints.app, name="endpoints")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(vectors.app, name="vectors")
+app.add_typer(pipelines.app, name="pipeline")
 app.command("train")(handle_errors(runs.train))
 app.command("deploy")(handle_errors(endpoints.deploy))
 app.command("predict")(handle_errors(endpoints.predict))

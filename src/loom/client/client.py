@@ -8,6 +8,7 @@ from typing import Any
 
 from loom.auth.schemas import TokenPublic, WhoAmI
 from loom.client.base import Transport, load_credentials
+from loom.client.pipelines import Pipelines
 from loom.client.vectors import Vectors
 from loom.data.dataset_schemas import (
     DatasetPreview,
@@ -372,6 +373,7 @@ class Client:
         self.models = Models(self._transport)
         self.endpoints = Endpoints(self._transport)
         self.vectors = Vectors(self._transport)
+        self.pipelines = Pipelines(self._transport)
 
     @property
     def url(self) -> str:

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,6 +22,10 @@ class Settings(BaseSettings):
         executor_workers: how many jobs run at once in the local executor.
         data_roots: the only directories file imports may read from.
         host/port: where the server listens; loopback by default.
+        scheduler_enabled / scheduler_interval_s: the pipeline scheduler thread
+            and how often it looks for due schedules and ended runs to alert on.
+        smtp_*: the SMTP server pipeline alert e-mails go through (none by
+            default: e-mail alerts are then logged as not sent).
     """
 
     model_config = SettingsConfigDict(env_prefix="LOOM_", extra="ignore")
@@ -39,6 +43,13 @@ class Settings(BaseSettings):
     port: int = Field(default=8700, ge=1, le=65535)
     job_poll_interval_s: float = Field(default=0.2, gt=0, le=10)
     token_cache_ttl_s: float = Field(default=5.0, ge=0, le=300)
+    scheduler_enabled: bool = True
+    scheduler_interval_s: float = Field(default=30.0, gt=0, le=3600)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "loom@localhost"
 
     @field_validator("home")
     @classmethod

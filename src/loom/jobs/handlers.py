@@ -23,6 +23,7 @@ _HANDLERS: dict[str, str] = {
     "batch.predict": "loom.serving.jobs:run_batch_prediction",
     "diagnostics.sleep": "loom.jobs.diagnostics:run_sleep",
     "vectors.fill": "loom.vectors.jobs:run_fill",
+    "pipelines.run": "loom.pipelines.jobs:run_pipeline_job",
 }
 
 

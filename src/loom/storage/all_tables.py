@@ -3,6 +3,7 @@
 from loom.auth.orm import SqlApiToken, SqlWorkspace
 from loom.data.orm import SqlDataset, SqlDatasetVersion
 from loom.jobs.orm import SqlJob
+from loom.pipelines.orm import SqlPipeline, SqlPipelineRun, SqlPipelineVersion
 from loom.registry.orm import SqlModelAlias, SqlModelVersion, SqlRegisteredModel
 from loom.serving.orm import SqlEndpoint
 from loom.storage.orm_base import Base
@@ -20,6 +21,9 @@ __all__ = [
     "SqlJob",
     "SqlModelAlias",
     "SqlModelVersion",
+    "SqlPipeline",
+    "SqlPipelineRun",
+    "SqlPipelineVersion",
     "SqlRegisteredModel",
     "SqlRun",
     "SqlVectorCollection",
