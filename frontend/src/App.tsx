@@ -1,5 +1,5 @@
 // App shell: login gate, header with workspace and logout, left navigation and the page router.
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { clearToken, getToken, setUnauthorizedHandler, whoami, type WhoAmI } from "./api";
 import { Link, navigate, useRoute } from "./router";
 import { errorText, Loading } from "./ui";
@@ -13,9 +13,14 @@ import { EndpointDetail, Endpoints } from "./pages/Endpoints";
 import { JobDetail, Jobs } from "./pages/Jobs";
 import { Collections } from "./pages/vectors/List";
 import { CollectionDetail } from "./pages/vectors/Detail";
+import { Pipelines } from "./pages/pipelines/List";
+
+/** The pipeline editor (React Flow) loads on first visit, keeping it out of the main bundle. */
+const PipelineEditor = lazy(() => import("./pages/pipelines/Editor").then((m) => ({ default: m.PipelineEditor })));
 
 const NAV: [string, string][] = [
   ["datasets", "Datasets"],
+  ["pipelines", "Pipelines"],
   ["train", "Train"],
   ["runs", "Runs"],
   ["models", "Models"],
@@ -43,6 +48,13 @@ function Page({ path }: { path: string[] }) {
       return id ? <CollectionDetail name={id} /> : <Collections />;
     case "jobs":
       return id ? <JobDetail id={id} /> : <Jobs />;
+    case "pipelines":
+      if (!id) return <Pipelines />;
+      return (
+        <Suspense fallback={<Loading what="editor" />}>
+          <PipelineEditor name={id === "new" ? undefined : id} tab={path[2]} />
+        </Suspense>
+      );
     default:
       return <div className="alert alert-error">No page at #/{path.join("/")}</div>;
   }
