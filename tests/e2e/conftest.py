@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.browser import browser, page  # noqa: F401 - shared UI fixtures
+
 
 @dataclass
 class LiveServer:

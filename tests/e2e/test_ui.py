@@ -6,59 +6,22 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
 
 from tests.e2e.conftest import LiveServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 JOB_TIMEOUT_MS = 90_000
 FINAL = re.compile("succeeded|failed|cancelled")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium: Playwright's own browser downloads are not reachable here."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(
-            f"{CHROMIUM} is missing; install it with `apt-get install chromium`"
-        )
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh context per test, so localStorage (the token) never leaks between tests."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 class Shots:

@@ -6,27 +6,16 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import LiveServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 JOB_TIMEOUT_MS = 120_000
 FINAL = re.compile("succeeded|failed|cancelled")
 NUMERIC = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
@@ -40,32 +29,6 @@ LAYOUT = {
     "scale": (230, 300),
     "split": (460, 300),
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium: Playwright's own browser downloads are not reachable here."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(
-            f"{CHROMIUM} is missing; install it with `apt-get install chromium`"
-        )
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh context per test, so the token in localStorage never leaks."""
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    context.set_default_timeout(20_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def shoot(page: Page, tmp_path: Path, name: str) -> None:
