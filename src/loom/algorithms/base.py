@@ -46,6 +46,10 @@ class Algorithm(abc.ABC):
     Params: ClassVar[type[BaseModel]]
     handles_missing: ClassVar[bool] = False
     scale_sensitive: ClassVar[bool] = False
+    # The model centres and scales its own inputs (neural nets): no advice to.
+    standardizes_inputs: ClassVar[bool] = False
+    # Constant columns are expected (blank pixels in every image): not refused.
+    keeps_constant_features: ClassVar[bool] = False
 
     @abc.abstractmethod
     def build(self, params: BaseModel, seed: int) -> Any:

@@ -33,6 +33,8 @@ _CATALOG_MODULES: tuple[str, ...] = (
     "loom.algorithms.text.lda",
     "loom.algorithms.text.hmm",
     "loom.algorithms.text.crf",
+    "loom.algorithms.neural.mlp",
+    "loom.algorithms.neural.cnn",
 )
 
 _ALGORITHMS: dict[str, Algorithm] = {}

@@ -204,6 +204,8 @@ def _check_constant(ctx: Context, frame: pd.DataFrame) -> None:
     Caught here, before any fit, because downstream it surfaces as an obscure
     library error (a singular design, a zero variance) or silently as nothing.
     """
+    if ctx.algorithm.keeps_constant_features:
+        return  # e.g. image pixels that are blank in every training image
     constant = [name for name in ctx.features if _is_constant(frame[name])]
     if not constant:
         return
@@ -259,7 +261,9 @@ def _advise(
             AdviceInput(
                 task=str(ctx.task),
                 algorithm=ctx.algorithm.name,
-                scale_sensitive=getattr(ctx.algorithm, "scale_sensitive", False),
+                # Models that standardise their own inputs need no scaling advice.
+                scale_sensitive=ctx.algorithm.scale_sensitive
+                and not ctx.algorithm.standardizes_inputs,
                 frame=frame,
                 features=ctx.features,
                 target=ctx.spec.target,

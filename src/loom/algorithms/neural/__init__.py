@@ -1,0 +1,1 @@
+"""Neural networks in PyTorch: building blocks, the trainer, MLP and CNN entries."""
