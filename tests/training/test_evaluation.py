@@ -325,3 +325,38 @@ def test_regression_details_hold_sampled_residuals(
     assert details["residuals"] == evaluation.residual_points(y, predicted, seed)
     assert list(figures) == ["residuals.png"]
     assert figures["residuals.png"].startswith(PNG)
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_decision_scores_match_sklearn_with_absent_classes(k: int) -> None:
+    from loom.training.evaluation import _decision_scores
+
+    rng = np.random.default_rng(k)
+    labels = np.arange(k)
+    average = "binary" if k == 2 else "macro"
+    for trial in range(25):
+        n = int(rng.integers(1, 40))
+        # Some trials leave a class out of the truth or of the decisions.
+        y = rng.integers(0, k - (trial % 2), n)
+        decided = rng.integers(0, k - (trial % 3 == 0), n)
+        got = _decision_scores(y, decided, k)
+        expected = {
+            "accuracy": skm.accuracy_score(y, decided),
+            "f1_micro": skm.f1_score(y, decided, labels=labels, average="micro"),
+        }
+        for name, scorer in (
+            ("precision", skm.precision_score),
+            ("recall", skm.recall_score),
+            ("f1", skm.f1_score),
+        ):
+            expected[name] = scorer(
+                y, decided, labels=labels, average=average, zero_division=0
+            )
+            expected[f"{name}_weighted"] = scorer(
+                y, decided, labels=labels, average="weighted", zero_division=0
+            )
+        expected["f1_macro"] = skm.f1_score(
+            y, decided, labels=labels, average="macro", zero_division=0
+        )
+        for name, value in expected.items():
+            assert got[name] == pytest.approx(value, abs=1e-12), (trial, name)

@@ -28,7 +28,7 @@ __all__ = ["TrainingOutcome", "TrainingSpec", "train"]
 
 logger = logging.getLogger(__name__)
 
-ADVICE_ROWS = 50_000
+ADVICE_ROWS = 20_000
 
 
 def _ignore(line: str) -> None:
@@ -36,7 +36,12 @@ def _ignore(line: str) -> None:
 
 
 def train(
-    df: pd.DataFrame, spec: TrainingSpec, log: Callable[[str], None] = _ignore
+    df: pd.DataFrame,
+    spec: TrainingSpec,
+    log: Callable[[str], None] = _ignore,
+    *,
+    on_epoch: Callable[[int, dict[str, float]], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> TrainingOutcome:
     """Train ``spec.algorithm`` on ``df`` and evaluate it; deterministic per seed.
 
@@ -44,6 +49,11 @@ def train(
         df: the training table.
         spec: what to train and how to evaluate it.
         log: receives one human-readable progress line at a time.
+        on_epoch: called as ``on_epoch(epoch, metrics)`` after each epoch of the
+            stored model's fit, for algorithms that train in epochs; inner CV
+            folds do not report, so the stream describes the model Loom keeps.
+        should_stop: polled during the stored model's fit; True ends training
+            gracefully, keeping the best epoch's weights.
 
     Raises:
         InvalidInputError: unknown algorithm, parameter or option, a missing
@@ -60,6 +70,7 @@ def train(
     columns = [str(c) for c in df.columns]
     check_options(algorithm, params, spec.options, columns=columns, target=spec.target)
     ctx = Context(algorithm, params, spec, _resolve_features(df, spec), log)
+    ctx.on_epoch, ctx.should_stop = on_epoch, should_stop
     log(
         f"training {algorithm.name} ({algorithm.task}) on {len(df)} rows, "
         f"{len(ctx.features)} features; params {params.model_dump()}"
