@@ -7,6 +7,7 @@ import { Advice } from "./run/Advice";
 import { BarList } from "./run/common";
 import { Curves } from "./run/Curves";
 import { detailsOf, type Details } from "./run/details";
+import { LiveEpochs } from "./run/LiveEpochs";
 import { ConfusionMatrix, CvTable, MetricsTable } from "./run/Metrics";
 import { OptionsUsed } from "./run/OptionsUsed";
 import { PlotGallery } from "./run/Plots";
@@ -136,6 +137,7 @@ export function RunDetail({ id }: { id: string }) {
       </PageHeader>
       {r.error && <ErrorBox error={r.error} testId="run-error" />}
       <Advice findings={d.advice} />
+      <LiveEpochs run={r} />
       <div className="grid-2">
         <RunInfo r={r} />
         <Card title="Metrics" actions={evaluatedOn && <span className="muted small">evaluated on {evaluatedOn.replace(/_/g, " ")}</span>}>

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import typer
 
 from loom.cli.output import (
@@ -14,7 +16,8 @@ from loom.cli.output import (
 )
 from loom.cli.training_options import training_options
 from loom.client import Client
-from loom.tracking.schemas import RunPublic
+from loom.jobs.schemas import JobState
+from loom.tracking.schemas import RunEpochPublic, RunPublic
 
 app = typer.Typer(help="Training runs.", no_args_is_help=True)
 
@@ -146,10 +149,75 @@ def list_(
 
 @app.command("show")
 @handle_errors
-def show(run_id: str, json_out: bool = JsonOption) -> None:
-    """Show a run's parameters and metrics."""
-    run = Client().runs.get(run_id)
+def show(
+    run_id: str,
+    follow: bool = typer.Option(
+        False, "--follow", "-f", help="Print epochs as they train, until the run ends."
+    ),
+    json_out: bool = JsonOption,
+) -> None:
+    """Show a run's parameters and metrics (with --follow, tail its epochs first)."""
+    run = follow_epochs(Client(), run_id) if follow else Client().runs.get(run_id)
     print_json(run) if json_out else show_run(run)
+
+
+@app.command("stop")
+@handle_errors
+def stop(run_id: str, json_out: bool = JsonOption) -> None:
+    """Stop a running run gracefully: it keeps its best epoch and succeeds."""
+    run = Client().runs.stop(run_id)
+    if json_out:
+        return print_json(run)
+    print(f"stop requested for run {run.id}; it ends after the current batch")
+
+
+ENDED = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
+
+
+def follow_epochs(client: Client, run_id: str, poll_s: float = 1.0) -> RunPublic:
+    """Print each new epoch as one line until the run ends; return the ended run.
+
+    The run's state is read before its epochs, so the last epochs written
+    before the run ended are always printed.
+    """
+    last: int | None = None
+    header = False
+    while True:
+        run = client.runs.get(run_id)
+        for epoch in client.runs.epochs(run_id, after=last):
+            if not header:
+                print(
+                    f"{'epoch':>5}  {'train_loss':>10}  {'val_loss':>10}  "
+                    f"{'val_metric':>18}  {'lr':>9}"
+                )
+                header = True
+            print(epoch_line(epoch))
+            last = epoch.epoch
+        if run.state in ENDED:
+            print()
+            return run
+        time.sleep(poll_s)
+
+
+def epoch_line(epoch: RunEpochPublic) -> str:
+    """epoch, train_loss, val_loss, the validation metric and lr, aligned."""
+    m = epoch.metrics
+    metric = next(
+        (
+            f"{k[4:]}={v:.4f}"
+            for k, v in m.items()
+            if k.startswith("val_") and k != "val_loss" and v is not None
+        ),
+        "-",
+    )
+    return (
+        f"{epoch.epoch:>5}  {_num(m.get('train_loss')):>10}  "
+        f"{_num(m.get('val_loss')):>10}  {metric:>18}  {_num(m.get('lr'), 'g'):>9}"
+    )
+
+
+def _num(value: float | None, kind: str = ".4f") -> str:
+    return "-" if value is None else format(value, kind)
 
 
 @app.command("compare")

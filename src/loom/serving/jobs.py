@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
+from loom.core.errors import InvalidInputError
 from loom.core.ids import new_id
 from loom.data import service as data_service
 from loom.jobs.context import JobContext
+from loom.pipelines.spec import split_ref
 from loom.registry import service as registry_service
+
+if TYPE_CHECKING:
+    from loom.training.bundle import ModelBundle
 
 BATCH_ROWS = 50_000
 
@@ -39,16 +45,25 @@ def run_batch_prediction(ctx: JobContext) -> dict[str, Any]:
             ref=p["dataset_id"],
             version=p["dataset_version"],
         )
-        data_key = data.artifact_key
+        data_key, data_source = data.artifact_key, dict(data.source or {})
     with ctx.artifacts.local_path(model_key) as path:
         bundle = ModelBundle.load(path)
     out_path = ctx.workdir / "scored.parquet"
     writer: pq.ParquetWriter | None = None
     rows = 0
     with ctx.artifacts.local_path(data_key) as data_path:
-        for batch in pq.ParquetFile(data_path).iter_batches(batch_size=BATCH_ROWS):
+        parquet = pq.ParquetFile(data_path)
+        preprocessed = False
+        if bundle.preprocess is not None:
+            preprocessed, why = input_is_preprocessed(
+                bundle, parquet.schema_arrow.names, data_source
+            )
+            ctx.log(why)
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
             frame = batch.to_pandas()
-            predictions, probabilities = bundle.predict_frame(frame)
+            predictions, probabilities = bundle.predict_frame(
+                frame, preprocessed=preprocessed
+            )
             # A tagger predicts one tag list per row: stored as a space-joined
             # string, the same shape as the tags it was trained on.
             frame["prediction"] = [
@@ -98,6 +113,60 @@ def run_batch_prediction(ctx: JobContext) -> dict[str, Any]:
             job_id=ctx.job_id,
         )
     return {"dataset_id": dataset_id, "version": number, "rows": row_count}
+
+
+def input_is_preprocessed(
+    bundle: ModelBundle, columns: list[str], source: Mapping[str, Any]
+) -> tuple[bool, str]:
+    """Whether a batch input already holds the model's pipeline output.
+
+    A model with a pipeline in front scores raw rows by running the pipeline
+    first, but a dataset the pipeline itself wrote (its test split, say) must
+    not be transformed twice. Rules, first match wins:
+
+    1. lineage: a version written by the same pipeline at the same node as the
+       model's training data (``split.test`` for a model trained on
+       ``split.train``) is already transformed;
+    2. columns: every raw source column (target aside) present → raw rows;
+    3. columns: every model feature present → already transformed.
+
+    Raw wins over features in rule 2 because a pipeline that rewrites columns
+    in place (impute, scale) keeps their names: only lineage can tell those apart.
+
+    Returns:
+        ``(preprocessed, a log line saying which rule chose)``.
+
+    Raises:
+        InvalidInputError: neither the raw columns nor the features are all there.
+    """
+    pipeline = bundle.preprocess
+    assert pipeline is not None
+    node = split_ref(pipeline.output)[0]
+    if (
+        source.get("kind") == "pipeline"
+        and source.get("pipeline") == pipeline.name
+        and split_ref(str(source.get("output", "")))[0] == node
+    ):
+        return True, (
+            f"input was written by pipeline '{pipeline.name}' at node '{node}': "
+            "scoring its features directly"
+        )
+    present = set(columns)
+    raw = [c["name"] for c in bundle.input_schema]
+    missing_raw = [c for c in raw if c not in present]
+    if not missing_raw:
+        return False, (
+            f"input has the raw columns of pipeline '{pipeline.name}': "
+            "running it before the model"
+        )
+    missing_features = [c for c in bundle.features if c not in present]
+    if not missing_features:
+        return True, "input has the model's features: scoring them directly"
+    raise InvalidInputError(
+        f"input has neither the raw columns of pipeline '{pipeline.name}' (missing "
+        f"'{missing_raw[0]}') nor the model's features (missing "
+        f"'{missing_features[0]}')"
+    )
 
 
 def _sha256(path: Any) -> str:

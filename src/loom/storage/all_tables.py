@@ -7,7 +7,7 @@ from loom.pipelines.orm import SqlPipeline, SqlPipelineRun, SqlPipelineVersion
 from loom.registry.orm import SqlModelAlias, SqlModelVersion, SqlRegisteredModel
 from loom.serving.orm import SqlEndpoint
 from loom.storage.orm_base import Base
-from loom.tracking.orm import SqlExperiment, SqlRun
+from loom.tracking.orm import SqlExperiment, SqlRun, SqlRunEpoch
 from loom.vectors.orm import SqlVectorCollection
 
 metadata = Base.metadata
@@ -26,6 +26,7 @@ __all__ = [
     "SqlPipelineVersion",
     "SqlRegisteredModel",
     "SqlRun",
+    "SqlRunEpoch",
     "SqlVectorCollection",
     "SqlWorkspace",
     "metadata",

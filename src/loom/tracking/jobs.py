@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loom.core.clock import utcnow
+from loom.core.errors import InvalidInputError
 from loom.data.orm import SqlDatasetVersion
 from loom.jobs.context import JobContext
+from loom.tracking.live import LiveHooks
 from loom.tracking.orm import SqlRun
 from loom.tracking.service import run_artifact_prefix
+
+if TYPE_CHECKING:
+    from loom.pipelines.fitted import FittedPipeline
 
 
 def _load_frame(ctx: JobContext, version: SqlDatasetVersion) -> Any:
@@ -17,6 +23,57 @@ def _load_frame(ctx: JobContext, version: SqlDatasetVersion) -> Any:
 
     with ctx.artifacts.local_path(version.artifact_key) as path:
         return pq.read_table(path).to_pandas()
+
+
+def _fitted_pipeline(
+    ctx: JobContext, source: dict[str, Any] | None, target: str | None
+) -> FittedPipeline | None:
+    """The fitted pipeline that wrote a dataset version, checked servable.
+
+    A model trained on a pipeline's output is served with that pipeline in
+    front, so its endpoint takes raw rows. Checked before training so a
+    pipeline that cannot serve fails the run at once, naming the node.
+
+    Raises:
+        InvalidInputError: the fitted artifact is gone, or the pipeline drops
+            or multiplies rows, or cannot run without the target.
+    """
+    from loom.pipelines.fitted import FittedPipeline
+    from loom.training.bundle import check_servable
+
+    if not source or source.get("kind") != "pipeline":
+        return None
+    key = source.get("fitted_artifact")
+    if not key or not ctx.artifacts.exists(key):
+        raise InvalidInputError(
+            f"the fitted pipeline of this dataset version ({key}) is missing; "
+            f"rerun pipeline '{source.get('pipeline')}'"
+        )
+    pipeline = FittedPipeline.from_dict(json.loads(ctx.artifacts.read_bytes(key)))
+    check_servable(pipeline, target)
+    steps = " → ".join(f"{n.id} ({n.op})" for n in pipeline.nodes)
+    ctx.log(
+        f"pipeline '{pipeline.name}' v{source.get('version')} run "
+        f"{source.get('run_id')} goes in front of the model ({pipeline.output}): "
+        f"{steps}"
+    )
+    changed = _nodes_touching(pipeline, target)
+    if changed:
+        ctx.log(
+            f"note: target '{target}' is changed by node {', '.join(changed)}; "
+            "predictions come out in the transformed units"
+        )
+    return pipeline
+
+
+def _nodes_touching(pipeline: FittedPipeline, target: str | None) -> list[str]:
+    """Nodes listing the target among the columns they rewrite."""
+    found = []
+    for node in pipeline.nodes:
+        columns = node.params.get("columns")
+        if target and isinstance(columns, list | dict) and target in columns:
+            found.append(f"'{node.id}' ({node.op})")
+    return found
 
 
 def run_training(ctx: JobContext) -> dict[str, Any]:
@@ -52,10 +109,21 @@ def run_training(ctx: JobContext) -> dict[str, Any]:
             options=TrainingOptions.model_validate(run.options or {}),
         )
     started = time.perf_counter()
+    preprocess = _fitted_pipeline(ctx, version.source, spec.target)
     frame = _load_frame(ctx, version)
     ctx.log(f"loaded dataset version {version.version}: {len(frame)} rows")
-    outcome = train(frame, spec, log=ctx.log)
+    hooks = LiveHooks(ctx, run_id)
+    hooks.forget_epochs()
+    outcome = train(
+        frame,
+        spec,
+        log=ctx.log,
+        on_epoch=hooks.on_epoch,
+        should_stop=hooks.should_stop,
+    )
     ctx.check_cancelled()
+    if preprocess is not None:
+        outcome.bundle.attach_preprocess(preprocess)
     prefix = run_artifact_prefix(ctx.workspace_id, run_id)
     model_dir = ctx.workdir / "model"
     outcome.bundle.save(model_dir)

@@ -66,6 +66,16 @@ class RunPublic(BaseModel):
     duration_s: float | None
     created_at: datetime
     finished_at: datetime | None
+    stop_requested: bool = False
+
+
+class RunEpochPublic(BaseModel):
+    """One epoch of a run's stored-model fit: train_loss, val_loss, val_<metric>,
+    lr, seconds, grad_norm (whichever the algorithm reports)."""
+
+    epoch: int
+    metrics: dict[str, float | None]
+    created_at: datetime
 
 
 class RunComparison(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from loom.core.errors import InvalidInputError, NotFoundError
+from loom.core.errors import ConflictError, InvalidInputError, NotFoundError
 from loom.core.ids import new_id
 from loom.core.pages import Page
 from loom.data import service as data_service
@@ -15,8 +15,14 @@ from loom.data.orm import SqlDataset
 from loom.jobs import queue
 from loom.jobs.orm import SqlJob
 from loom.jobs.schemas import JobState
-from loom.tracking.orm import SqlExperiment, SqlRun
-from loom.tracking.schemas import ExperimentPublic, RunComparison, RunCreate, RunPublic
+from loom.tracking.orm import SqlExperiment, SqlRun, SqlRunEpoch
+from loom.tracking.schemas import (
+    ExperimentPublic,
+    RunComparison,
+    RunCreate,
+    RunEpochPublic,
+    RunPublic,
+)
 from loom.training.options import TrainingOptions
 
 TRAINING_JOB = "training.run"
@@ -173,6 +179,7 @@ def _public(
         duration_s=row.duration_s,
         created_at=row.created_at,
         finished_at=row.finished_at,
+        stop_requested=bool(row.stop_requested),
     )
 
 
@@ -233,6 +240,42 @@ def compare_runs(
     metrics = sorted({m for r in runs for m in r.metrics})
     params = sorted({p for r in runs for p in r.params})
     return RunComparison(runs=runs, metric_names=metrics, param_names=params)
+
+
+def list_epochs(
+    session: Session, *, workspace_id: str, run_id: str, after: int | None = None
+) -> Page[RunEpochPublic]:
+    """A run's epochs in order; ``after`` returns only later ones (for tailing)."""
+    get_run_row(session, workspace_id=workspace_id, run_id=run_id)
+    query = select(SqlRunEpoch).where(SqlRunEpoch.run_id == run_id)
+    if after is not None:
+        query = query.where(SqlRunEpoch.epoch > after)
+    rows = session.scalars(query.order_by(SqlRunEpoch.epoch)).all()
+    items = [
+        RunEpochPublic(epoch=r.epoch, metrics=r.metrics, created_at=r.created_at)
+        for r in rows
+    ]
+    return Page[RunEpochPublic](items=items, total=len(items))
+
+
+def request_stop(session: Session, *, workspace_id: str, run_id: str) -> RunPublic:
+    """Ask a queued or running run to stop after its current batch.
+
+    The training job polls the flag, ends gracefully and keeps the best
+    epoch's weights, so the run still succeeds with a servable model.
+
+    Raises:
+        NotFoundError: no such run in this workspace.
+        ConflictError: the run has already ended.
+    """
+    row = get_run_row(session, workspace_id=workspace_id, run_id=run_id)
+    job = session.get(SqlJob, row.job_id)
+    state = JobState(job.state) if job is not None else JobState.FAILED
+    if state not in (JobState.QUEUED, JobState.RUNNING):
+        raise ConflictError(f"run {run_id} is {state.value}; only a running run stops")
+    row.stop_requested = True
+    session.flush()
+    return get_run(session, workspace_id=workspace_id, run_id=run_id)
 
 
 def list_experiments(session: Session, *, workspace_id: str) -> Page[ExperimentPublic]:

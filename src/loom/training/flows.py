@@ -143,7 +143,7 @@ def holdout(ctx: Context, frame: pd.DataFrame, y: np.ndarray) -> TrainingOutcome
     """Fit on a training share, grade on the rest."""
     train_idx, test_idx = splits.holdout(ctx, frame, y)
     train_frame = frame.iloc[train_idx].reset_index(drop=True)
-    fitted = fit_pipeline(ctx, train_frame, y[train_idx])
+    fitted = fit_pipeline(ctx, train_frame, y[train_idx], live=True)
     scores = score(ctx, fitted, frame.iloc[test_idx])
     threshold_block = None
     if ctx.spec.options.threshold is not None:
@@ -205,7 +205,7 @@ def cross_validated(
     if threshold_block is not None:
         outcome[0]["threshold"] = threshold_block
     ctx.log(f"refitting on all {len(y)} rows")
-    fitted = fit_pipeline(ctx, frame, y)
+    fitted = fit_pipeline(ctx, frame, y, live=True)
     fitted.threshold = threshold
     _finish(ctx, fitted, (frame, y), outcome)
     return TrainingOutcome(
@@ -228,7 +228,7 @@ def clustering(
         ctx.log("cv_folds is ignored for clustering: all rows are fitted and scored")
     if len(frame) < 2:
         raise InvalidInputError(f"clustering needs at least 2 rows; got {len(frame)}")
-    fitted = fit_pipeline(ctx, frame, None)
+    fitted = fit_pipeline(ctx, frame, None, live=True)
     X = fitted.fitted_matrix if fitted.fitted_matrix is not None else None
     if X is None:
         X = fitted.matrix(frame)

@@ -38,6 +38,9 @@ class Context:
     log: Callable[[str], None]
     labels: list[Any] | None = None
     fit_seconds: float = field(default=0.0)
+    # Live-training hooks for the stored model's fit only (see ``fit_pipeline``).
+    on_epoch: Callable[[int, dict[str, float]], None] | None = None
+    should_stop: Callable[[], bool] | None = None
 
     @property
     def task(self) -> Task:
@@ -80,12 +83,16 @@ def fit_pipeline(
     *,
     params: BaseModel | None = None,
     quiet: bool = False,
+    live: bool = False,
 ) -> Fitted:
     """Fit every step on ``frame``; library warnings become log lines.
 
     Args:
         params: parameters overriding ``ctx.params`` (validation curves).
         quiet: log nothing (inner fits of curves and threshold tuning).
+        live: this fit makes the stored model, so the caller's per-epoch and
+            stop hooks apply; inner folds stay silent so the run's epoch
+            stream describes one model, and a stop never cuts a fold short.
     """
     log = (lambda _line: None) if quiet else ctx.log
     options = ctx.spec.options
@@ -111,6 +118,8 @@ def fit_pipeline(
     ctx.algorithm.bind_features(estimator, names)
     if ctx.labels is not None:
         ctx.algorithm.bind_labels(estimator, [str(label) for label in ctx.labels])
+    if live:
+        _attach_hooks(ctx, estimator)
     started = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -132,6 +141,18 @@ def fit_pipeline(
     if not quiet and (y is None or len(X) == len(frame)):  # not resampled rows
         fitted.fitted_matrix = X
     return fitted
+
+
+def _attach_hooks(ctx: Context, estimator: Any) -> None:
+    """Hand the caller's hooks to an estimator that trains in epochs.
+
+    Duck-typed on the attributes, so any algorithm whose estimator exposes
+    ``on_epoch``/``should_stop`` streams epochs without ``Algorithm`` knowing.
+    """
+    if ctx.on_epoch is not None and hasattr(estimator, "on_epoch"):
+        estimator.on_epoch = ctx.on_epoch
+    if ctx.should_stop is not None and hasattr(estimator, "should_stop"):
+        estimator.should_stop = ctx.should_stop
 
 
 def _rebalance(

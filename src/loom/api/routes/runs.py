@@ -9,7 +9,13 @@ from loom.core.errors import NotFoundError
 from loom.core.pages import Page
 from loom.jobs.schemas import JobState
 from loom.tracking import service
-from loom.tracking.schemas import ExperimentPublic, RunComparison, RunCreate, RunPublic
+from loom.tracking.schemas import (
+    ExperimentPublic,
+    RunComparison,
+    RunCreate,
+    RunEpochPublic,
+    RunPublic,
+)
 
 router = APIRouter(tags=["runs"])
 
@@ -59,6 +65,30 @@ def compare_runs(
 def get_run(run_id: str, principal: CurrentPrincipal, session: SessionDep) -> RunPublic:
     """One run with its parameters, metrics and plots."""
     return service.get_run(session, workspace_id=principal.workspace_id, run_id=run_id)
+
+
+@router.get("/runs/{run_id}/epochs")
+def list_epochs(
+    run_id: str,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    after: int | None = None,
+) -> Page[RunEpochPublic]:
+    """Per-epoch metrics recorded so far; ``after`` skips epochs already seen."""
+    return service.list_epochs(
+        session, workspace_id=principal.workspace_id, run_id=run_id, after=after
+    )
+
+
+@router.post("/runs/{run_id}/stop", status_code=status.HTTP_202_ACCEPTED)
+def stop_run(
+    run_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> RunPublic:
+    """Ask a running run to stop gracefully; it keeps its best epoch and succeeds.
+    A run that has already ended answers 409."""
+    return service.request_stop(
+        session, workspace_id=principal.workspace_id, run_id=run_id
+    )
 
 
 @router.get(
