@@ -84,11 +84,24 @@ benchmarks/.venv-mlflow/bin/mlflow: | install-dev
 	benchmarks/.venv-mlflow/bin/pip install --quiet mlflow \
 	  "scikit-learn==$$($(BIN)/python -c 'import sklearn; print(sklearn.__version__)')"
 
-bench: install-dev benchmarks/.venv-mlflow/bin/mlflow
-	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
+# The milvus-lite peer of benchmarks/vectors.py likewise gets its own venv (grpcio,
+# protobuf and milvus-lite's server binary stay out of Loom's).
+benchmarks/.venv-milvus/bin/python: | install-dev
+	$(PY) -m venv benchmarks/.venv-milvus
+	benchmarks/.venv-milvus/bin/pip install --quiet pymilvus milvus-lite
+
+bench: install-dev benchmarks/.venv-mlflow/bin/mlflow benchmarks/.venv-milvus/bin/python
+	@missing=""; command -v wrk >/dev/null || missing="$$missing wrk"; \
+	[ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || \
+	  missing="$$missing dataset-fashion-mnist"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 	$(BIN)/python benchmarks/serving.py
-	$(BIN)/python benchmarks/training.py
+	$(BIN)/python benchmarks/training.py && $(BIN)/python benchmarks/pipelines.py
+	$(BIN)/python benchmarks/vectors.py
 
 openapi: install
 	$(BIN)/python -c "import json; from loom.api.app import create_app; print(json.dumps(create_app().openapi(), indent=2))" > openapi.json
