@@ -207,6 +207,10 @@ class TabularEncoder:
 
     @staticmethod
     def _numeric_column(name: str, kind: str, series: pd.Series) -> np.ndarray:
+        if series.dtype.kind in "fiub" and isinstance(series.dtype, np.dtype):
+            # Plain NumPy numbers cannot hold anything else: no scan, no copy
+            # (the caller's assignment into the matrix is the only copy).
+            return series.to_numpy(copy=False)
         inferred = pd.api.types.infer_dtype(series, skipna=True)
         if inferred not in (
             "integer",
