@@ -181,3 +181,20 @@ def test_fit_rejects_unknown_and_unsupported_columns(iris_df: pd.DataFrame) -> N
     dated = iris_df.assign(when=pd.Timestamp("2024-01-01"))
     with pytest.raises(InvalidInputError, match="column 'when' has unsupported type"):
         TabularEncoder().fit(dated, ["when"])
+
+
+def test_fit_and_transform_on_row_positions_equal_a_copied_subset(
+    mixed_df: pd.DataFrame,
+) -> None:
+    # A holdout encodes its training share by position, without copying the
+    # table first; the result must be exactly that of encoding the copy.
+    rows = np.arange(0, len(mixed_df), 3)
+    features = [c for c in mixed_df.columns if c != "target"]
+    for impute in (True, False):
+        by_rows = TabularEncoder(impute=impute).fit(mixed_df, features, rows)
+        copied = mixed_df.iloc[rows].reset_index(drop=True)
+        plain = TabularEncoder(impute=impute).fit(copied, features)
+        assert by_rows.to_dict() == plain.to_dict()
+        np.testing.assert_array_equal(
+            by_rows.transform_frame(mixed_df, rows), plain.transform_frame(copied)
+        )

@@ -91,8 +91,16 @@ class TabularEncoder:
 
     # -- fitting ---------------------------------------------------------------
 
-    def fit(self, df: pd.DataFrame, features: list[str]) -> TabularEncoder:
+    def fit(
+        self,
+        df: pd.DataFrame,
+        features: list[str],
+        rows: np.ndarray | None = None,
+    ) -> TabularEncoder:
         """Learn column types, medians and categories from the training rows.
+
+        ``rows`` (positions) restricts fitting to those rows of ``df`` without
+        copying the whole table, as a holdout's training share does.
 
         Raises:
             InvalidInputError: no features, a duplicate or unknown feature, or a
@@ -108,7 +116,10 @@ class TabularEncoder:
                 f"unknown feature column '{unknown[0]}'; "
                 f"columns are: {', '.join(map(str, df.columns))}"
             )
-        self.columns_ = [self._fit_column(name, df[name]) for name in features]
+        self.columns_ = [
+            self._fit_column(name, df[name] if rows is None else df[name].iloc[rows])
+            for name in features
+        ]
         self._compile()
         return self
 
@@ -185,8 +196,14 @@ class TabularEncoder:
 
     # -- transforming -----------------------------------------------------------------
 
-    def transform_frame(self, df: pd.DataFrame) -> np.ndarray:
+    def transform_frame(
+        self, df: pd.DataFrame, rows: np.ndarray | None = None
+    ) -> np.ndarray:
         """Encode a DataFrame (extra columns are ignored: batch data may carry ids).
+
+        ``rows`` (positions) encodes only those rows, gathered straight into the
+        result: no intermediate copy of the table (on a million rows a fresh
+        copy costs as much again in page faults as the encoding itself).
 
         Raises:
             InvalidInputError: a feature column is missing or has the wrong type.
@@ -196,13 +213,19 @@ class TabularEncoder:
             raise InvalidInputError(f"missing column '{missing[0]}'")
         # Column-major: each column is written contiguously (about 20x faster on
         # a million rows); estimators accept either layout.
-        X = np.zeros((len(df), self._width), dtype=np.float64, order="F")
+        n_rows = len(df) if rows is None else len(rows)
+        X = np.zeros((n_rows, self._width), dtype=np.float64, order="F")
         for name, kind, offset, index in self._slots:
             series = df[name]
             if index is None:
-                X[:, offset] = self._numeric_column(name, kind, series)
+                values = self._numeric_column(name, kind, series)
+                if rows is None:
+                    X[:, offset] = values
+                else:  # gather into the (contiguous) column: no temporary
+                    np.take(values, rows, out=X[:, offset])
             else:
-                X[:, offset : offset + len(index)] = self._one_hot(name, series, index)
+                part = series if rows is None else series.iloc[rows]
+                X[:, offset : offset + len(index)] = self._one_hot(name, part, index)
         return self._impute(X)
 
     @staticmethod

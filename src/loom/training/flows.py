@@ -51,14 +51,34 @@ def _finish(
     fitted: Fitted,
     fitted_on: tuple[pd.DataFrame, np.ndarray],
     outcome: Details,
+    positions: np.ndarray | None = None,
 ) -> None:
-    """Training-row metrics, requested curves and the algorithm's own report."""
-    frame, y = fitted_on
+    """Training-row metrics, requested curves and the algorithm's own report.
+
+    ``fitted_on`` is ``(frame, y)``; with ``positions`` the model was fitted on
+    those rows of ``frame`` (a holdout's share), and the share is copied out
+    only when a requested curve or a report needs the whole of it.
+    """
+    full, y = fitted_on
     details, figures = outcome
-    details["train_metrics"] = learning_curves.train_metrics(ctx, fitted, frame, y)
+    details["train_metrics"] = learning_curves.train_metrics(
+        ctx, fitted, full, y, positions
+    )
     options = ctx.spec.options
     if fitted.transform is not None and fitted.transform.summary():
         details["feature_selection"] = fitted.transform.summary()
+    needs_rows = (
+        options.learning_curve
+        or options.validation_curve is not None
+        or fitted.fitted_matrix is None
+    )
+    if positions is None:
+        frame = full
+    elif needs_rows:
+        frame = full.iloc[positions].reset_index(drop=True)
+    else:  # only the group column is read below; the report uses the fit matrix
+        columns = [options.group_column] if options.group_column else []
+        frame = full[columns].iloc[positions].reset_index(drop=True)
     if options.group_column is not None:
         groups = splits.groups_of(ctx, frame)
         assert groups is not None
@@ -142,12 +162,12 @@ def bundle(ctx: Context, fitted: Fitted) -> ModelBundle:
 def holdout(ctx: Context, frame: pd.DataFrame, y: np.ndarray) -> TrainingOutcome:
     """Fit on a training share, grade on the rest."""
     train_idx, test_idx = splits.holdout(ctx, frame, y)
-    train_frame = frame.iloc[train_idx].reset_index(drop=True)
-    fitted = fit_pipeline(ctx, train_frame, y[train_idx], live=True)
+    fitted = fit_pipeline(ctx, frame, y[train_idx], live=True, rows=train_idx)
     scores = score(ctx, fitted, frame.iloc[test_idx])
     threshold_block = None
     if ctx.spec.options.threshold is not None:
         ctx.log(f"tuning the threshold on {thresholds.INNER_FOLDS} inner folds")
+        train_frame = frame.iloc[train_idx].reset_index(drop=True)
         choice = thresholds.tune(ctx, train_frame, y[train_idx])
         fitted.threshold = float(choice.value)
         default = metrics(ctx, y[test_idx], scores)
@@ -158,7 +178,7 @@ def holdout(ctx: Context, frame: pd.DataFrame, y: np.ndarray) -> TrainingOutcome
     outcome[0]["evaluated_on"] = "holdout"
     if threshold_block is not None:
         outcome[0]["threshold"] = threshold_block
-    _finish(ctx, fitted, (train_frame, y[train_idx]), outcome)
+    _finish(ctx, fitted, (frame, y[train_idx]), outcome, positions=train_idx)
     return TrainingOutcome(
         metrics=values,
         cv_metrics=None,

@@ -31,14 +31,23 @@ TRAIN_METRIC_ROWS = 20_000
 
 
 def train_metrics(
-    ctx: Context, fitted: Fitted, frame: pd.DataFrame, y: np.ndarray
+    ctx: Context,
+    fitted: Fitted,
+    frame: pd.DataFrame,
+    y: np.ndarray,
+    positions: np.ndarray | None = None,
 ) -> dict[str, float]:
-    """The stored model's metrics on (up to 20,000 of) the rows it was fitted on."""
+    """The stored model's metrics on (up to 20,000 of) the rows it was fitted on.
+
+    ``y`` holds those rows' targets; ``positions`` says where they sit in
+    ``frame`` (None: ``frame`` is exactly those rows).
+    """
     rows = np.arange(len(y))
     if len(rows) > TRAIN_METRIC_ROWS:
         rng = np.random.default_rng(ctx.spec.seed)
         rows = np.sort(rng.choice(len(rows), TRAIN_METRIC_ROWS, replace=False))
-    scores = score(ctx, fitted, frame.iloc[rows])
+    where = rows if positions is None else positions[rows]
+    scores = score(ctx, fitted, frame.iloc[where])
     return metrics(ctx, y[rows], scores, fitted.threshold)
 
 

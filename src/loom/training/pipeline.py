@@ -84,12 +84,14 @@ def fit_pipeline(
     params: BaseModel | None = None,
     quiet: bool = False,
     live: bool = False,
+    rows: np.ndarray | None = None,
 ) -> Fitted:
     """Fit every step on ``frame``; library warnings become log lines.
 
     Args:
         params: parameters overriding ``ctx.params`` (validation curves).
         quiet: log nothing (inner fits of curves and threshold tuning).
+        rows: fit on these positions of ``frame`` only (no copy of the table).
         live: this fit makes the stored model, so the caller's per-epoch and
             stop hooks apply; inner folds stay silent so the run's epoch
             stream describes one model, and a stop never cuts a fold short.
@@ -97,8 +99,9 @@ def fit_pipeline(
     log = (lambda _line: None) if quiet else ctx.log
     options = ctx.spec.options
     encoder = TabularEncoder(impute=not ctx.algorithm.handles_missing)
-    encoder.fit(frame, ctx.features)
-    X = encoder.transform_frame(frame)
+    encoder.fit(frame, ctx.features, rows)
+    X = encoder.transform_frame(frame, rows)
+    n_rows = len(frame) if rows is None else len(rows)
     transform = FeatureTransform.fit(
         X,
         y,
@@ -138,7 +141,7 @@ def fit_pipeline(
     for message in dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught):
         log(f"warning: {message}")
     fitted = Fitted(encoder, transform, estimator)
-    if not quiet and (y is None or len(X) == len(frame)):  # not resampled rows
+    if not quiet and (y is None or len(X) == n_rows):  # not resampled rows
         fitted.fitted_matrix = X
     return fitted
 
