@@ -189,6 +189,10 @@ def test_fit_and_transform_on_row_positions_equal_a_copied_subset(
     # A holdout encodes its training share by position, without copying the
     # table first; the result must be exactly that of encoding the copy.
     rows = np.arange(0, len(mixed_df), 3)
+    # An integer and a boolean column too: the gather must cast them.
+    mixed_df = mixed_df.assign(
+        visits=np.arange(len(mixed_df)) % 7, flag=np.arange(len(mixed_df)) % 2 == 0
+    )
     features = [c for c in mixed_df.columns if c != "target"]
     for impute in (True, False):
         by_rows = TabularEncoder(impute=impute).fit(mixed_df, features, rows)

@@ -221,8 +221,10 @@ class TabularEncoder:
                 values = self._numeric_column(name, kind, series)
                 if rows is None:
                     X[:, offset] = values
-                else:  # gather into the (contiguous) column: no temporary
+                elif values.dtype == np.float64:  # gather in place: no temporary
                     np.take(values, rows, out=X[:, offset])
+                else:  # np.take's out= needs the source's own dtype
+                    X[:, offset] = values[rows]
             else:
                 part = series if rows is None else series.iloc[rows]
                 X[:, offset : offset + len(index)] = self._one_hot(name, part, index)
