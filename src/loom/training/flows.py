@@ -32,18 +32,26 @@ Details = tuple[dict[str, Any], dict[str, bytes]]
 
 
 def evaluation_details(
-    ctx: Context, y: np.ndarray, scores: np.ndarray, threshold: float | None
+    ctx: Context,
+    y: np.ndarray,
+    scores: np.ndarray,
+    threshold: float | None,
+    *,
+    evaluated_on: str,
+    threshold_block: dict[str, Any] | None = None,
 ) -> Details:
-    """Curve data and plots from the evaluated rows."""
-    evaluated: Details
+    """Curve data and plots from the evaluated rows, labelled with the scheme."""
     if ctx.task == Task.CLASSIFICATION:
         assert ctx.labels is not None
-        evaluated = evaluation.classification_details(
+        details, figures = evaluation.classification_details(
             y, scores, ctx.labels, predicted=decisions(scores, threshold)
         )
     else:
-        evaluated = evaluation.regression_details(y, scores, ctx.spec.seed)
-    return evaluated
+        details, figures = evaluation.regression_details(y, scores, ctx.spec.seed)
+    details["evaluated_on"] = evaluated_on
+    if threshold_block is not None:
+        details["threshold"] = threshold_block
+    return details, figures
 
 
 def _finish(
@@ -87,7 +95,7 @@ def _finish(
             "n_groups": len(np.unique(groups)),
         }
     if options.class_weight or options.resampling:
-        details["imbalance"] = _imbalance_summary(ctx, y)
+        details["imbalance"] = _imbalance_summary(ctx, y, fitted.resampled_y)
     if options.learning_curve:
         details["learning_curve"] = learning_curves.learning_curve(ctx, frame, y)
         figures["learning_curve.png"] = plots.learning_curve_png(
@@ -101,19 +109,15 @@ def _finish(
     add_model_report(ctx, fitted, (frame, y), outcome)
 
 
-def _imbalance_summary(ctx: Context, y: np.ndarray) -> dict[str, Any]:
+def _imbalance_summary(
+    ctx: Context, y: np.ndarray, resampled_y: np.ndarray | None
+) -> dict[str, Any]:
+    """Class counts of the training rows before and after rebalancing."""
     from loom.training import imbalance
 
     assert ctx.labels is not None
     options = ctx.spec.options
-    after = y
-    if options.resampling is not None:
-        X = np.zeros((len(y), 1))
-        if options.resampling != "smote":
-            after = imbalance.resample(X, y, options.resampling, ctx.spec.seed)[1]
-        else:  # SMOTE tops every class up to the majority count
-            counts = np.bincount(y, minlength=len(ctx.labels))
-            after = np.repeat(np.arange(len(counts)), counts.max())
+    after = y if resampled_y is None else resampled_y
     return {
         "class_weight": options.class_weight,
         "resampling": options.resampling,
@@ -174,10 +178,14 @@ def holdout(ctx: Context, frame: pd.DataFrame, y: np.ndarray) -> TrainingOutcome
         threshold_block = thresholds.summary(ctx, choice, default)
     values = metrics(ctx, y[test_idx], scores, fitted.threshold)
     log_metrics(ctx, "test metrics: ", values)
-    outcome = evaluation_details(ctx, y[test_idx], scores, fitted.threshold)
-    outcome[0]["evaluated_on"] = "holdout"
-    if threshold_block is not None:
-        outcome[0]["threshold"] = threshold_block
+    outcome = evaluation_details(
+        ctx,
+        y[test_idx],
+        scores,
+        fitted.threshold,
+        evaluated_on="holdout",
+        threshold_block=threshold_block,
+    )
     _finish(ctx, fitted, (frame, y[train_idx]), outcome, positions=train_idx)
     return TrainingOutcome(
         metrics=values,
@@ -203,12 +211,12 @@ def cross_validated(
     for number, (train_idx, test_idx) in enumerate(
         splits.kfold(ctx, frame, y, k), start=1
     ):
-        train_frame = frame.iloc[train_idx].reset_index(drop=True)
-        fitted = fit_pipeline(ctx, train_frame, y[train_idx])
+        fitted = fit_pipeline(ctx, frame, y[train_idx], rows=train_idx)
         pooled[test_idx] = score(ctx, fitted, frame.iloc[test_idx])
-        fold_threshold = (
-            thresholds.tune(ctx, train_frame, y[train_idx]).value if tune else None
-        )
+        fold_threshold = None
+        if tune:  # inner folds need the share itself: copy it out only then
+            share = frame.iloc[train_idx].reset_index(drop=True)
+            fold_threshold = thresholds.tune(ctx, share, y[train_idx]).value
         folds.append(metrics(ctx, y[test_idx], pooled[test_idx], fold_threshold))
         log_metrics(ctx, f"fold {number}/{k}: ", folds[-1])
     names = [n for n in folds[0] if all(n in fold for fold in folds)]
@@ -220,10 +228,14 @@ def cross_validated(
         choice = thresholds.choose(ctx, y, pooled[:, 1])
         threshold = float(choice.value)
         threshold_block = thresholds.summary(ctx, choice, metrics(ctx, y, pooled))
-    outcome = evaluation_details(ctx, y, pooled, threshold)
-    outcome[0]["evaluated_on"] = "cross_validation"
-    if threshold_block is not None:
-        outcome[0]["threshold"] = threshold_block
+    outcome = evaluation_details(
+        ctx,
+        y,
+        pooled,
+        threshold,
+        evaluated_on="cross_validation",
+        threshold_block=threshold_block,
+    )
     ctx.log(f"refitting on all {len(y)} rows")
     fitted = fit_pipeline(ctx, frame, y, live=True)
     fitted.threshold = threshold

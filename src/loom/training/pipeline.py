@@ -62,6 +62,9 @@ class Fitted:
     # The matrix the estimator was fitted on, kept only until the model report
     # has read it, so a big table is not encoded twice.
     fitted_matrix: np.ndarray | None = field(default=None, repr=False)
+    # The training rows' targets after resampling (None: not resampled), so
+    # the run reports the class counts the estimator really saw.
+    resampled_y: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def feature_names(self) -> list[str]:
@@ -101,7 +104,6 @@ def fit_pipeline(
     encoder = TabularEncoder(impute=not ctx.algorithm.handles_missing)
     encoder.fit(frame, ctx.features, rows)
     X = encoder.transform_frame(frame, rows)
-    n_rows = len(frame) if rows is None else len(rows)
     transform = FeatureTransform.fit(
         X,
         y,
@@ -113,11 +115,12 @@ def fit_pipeline(
     )
     if transform is not None:
         X = transform.apply(X)
-    fit_kwargs: dict[str, Any] = {}
-    if y is not None and ctx.task == Task.CLASSIFICATION:
-        X, y, fit_kwargs = _rebalance(ctx, X, y, transform, encoder, log)
     estimator = ctx.algorithm.build(params or ctx.params, ctx.spec.seed)
     names = transform.names_out if transform is not None else encoder.feature_names_out
+    fit_kwargs: dict[str, Any] = {}
+    resampled = False
+    if y is not None and ctx.task == Task.CLASSIFICATION:
+        X, y, fit_kwargs, resampled = _rebalance(ctx, estimator, X, y, names, log)
     ctx.algorithm.bind_features(estimator, names)
     if ctx.labels is not None:
         ctx.algorithm.bind_labels(estimator, [str(label) for label in ctx.labels])
@@ -141,7 +144,9 @@ def fit_pipeline(
     for message in dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught):
         log(f"warning: {message}")
     fitted = Fitted(encoder, transform, estimator)
-    if not quiet and (y is None or len(X) == n_rows):  # not resampled rows
+    if resampled:
+        fitted.resampled_y = y
+    elif not quiet:  # the rows themselves, reusable by the model report
         fitted.fitted_matrix = X
     return fitted
 
@@ -160,18 +165,22 @@ def _attach_hooks(ctx: Context, estimator: Any) -> None:
 
 def _rebalance(
     ctx: Context,
+    estimator: Any,
     X: np.ndarray,
     y: np.ndarray,
-    transform: FeatureTransform | None,
-    encoder: TabularEncoder,
+    names: list[str],
     log: Callable[[str], None],
-) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """Resample the training rows and/or weight classes, as the options ask."""
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any], bool]:
+    """Resample the training rows and/or weight classes, as the options ask.
+
+    Returns:
+        ``(X, y, fit_kwargs, resampled)``; the weights are routed to the
+        estimator's own ``fit`` (or its last Pipeline step's).
+    """
     from loom.training import imbalance
 
     options = ctx.spec.options
     if options.resampling is not None:
-        names = transform.names_out if transform else encoder.feature_names_out
         before = len(y)
         X, y = imbalance.resample(
             X, y, options.resampling, ctx.spec.seed, feature_names=names
@@ -179,12 +188,10 @@ def _rebalance(
         log(f"resampling '{options.resampling}': {before} → {len(y)} training rows")
     kwargs: dict[str, Any] = {}
     if options.class_weight == "balanced":
-        # The estimator is built by the caller after this; route by a fresh one.
-        probe = ctx.algorithm.build(ctx.params, ctx.spec.seed)
         kwargs = imbalance.sample_weight_fit_params(
-            probe, imbalance.balanced_sample_weight(y)
+            estimator, imbalance.balanced_sample_weight(y)
         )
-    return X, y, kwargs
+    return X, y, kwargs, options.resampling is not None
 
 
 def score(ctx: Context, fitted: Fitted, frame: pd.DataFrame) -> np.ndarray:
