@@ -109,14 +109,7 @@ def train(
 
 
 def _check_spec(spec: TrainingSpec, task: Task) -> None:
-    if spec.cv_folds is not None and not 2 <= spec.cv_folds <= 20:
-        raise InvalidInputError(
-            f"cv_folds must be an int in the range [2, 20] or None; got {spec.cv_folds}"
-        )
-    if not 0.0 < spec.test_size < 0.9:
-        raise InvalidInputError(
-            f"test_size must be a float in the range (0, 0.9); got {spec.test_size}"
-        )
+    spec.check_evaluation()
     if task != Task.CLUSTERING and not spec.target:
         raise InvalidInputError(
             f"algorithm '{spec.algorithm}' ({task}) needs a target column"

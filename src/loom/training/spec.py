@@ -30,6 +30,25 @@ class TrainingSpec:
     test_size: float = 0.2
     options: TrainingOptions = field(default_factory=TrainingOptions)
 
+    def check_evaluation(self) -> None:
+        """Refuse an impossible evaluation scheme (every task's flow calls this).
+
+        Raises:
+            InvalidInputError: ``cv_folds`` outside [2, 20] or ``test_size``
+                outside (0, 0.9).
+        """
+        from loom.core.errors import InvalidInputError
+
+        if self.cv_folds is not None and not 2 <= self.cv_folds <= 20:
+            raise InvalidInputError(
+                "cv_folds must be an int in the range [2, 20] or None; "
+                f"got {self.cv_folds}"
+            )
+        if not 0.0 < self.test_size < 0.9:
+            raise InvalidInputError(
+                f"test_size must be a float in the range (0, 0.9); got {self.test_size}"
+            )
+
 
 @dataclass
 class TrainingOutcome:

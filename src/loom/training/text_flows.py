@@ -96,7 +96,7 @@ def train_text(
             column, a missing or non-string tag column, a sentence whose tag
             count differs from its token count, or text with no usable token.
     """
-    _check_split(spec)
+    spec.check_evaluation()
     options = spec.options.non_defaults()
     if options:
         log(f"training options {options} do not apply to text tasks; ignored")
@@ -108,17 +108,6 @@ def train_text(
     if algorithm.task == Task.TOPIC_MODELING:
         return _train_topics(run, df)
     return _train_sequences(run, df)
-
-
-def _check_split(spec: TrainingSpec) -> None:
-    if spec.cv_folds is not None and not 2 <= spec.cv_folds <= 20:
-        raise InvalidInputError(
-            f"cv_folds must be an int in the range [2, 20] or None; got {spec.cv_folds}"
-        )
-    if not 0.0 < spec.test_size < 0.9:
-        raise InvalidInputError(
-            f"test_size must be a float in the range (0, 0.9); got {spec.test_size}"
-        )
 
 
 def _holdout(n: int, spec: TrainingSpec, unit: str) -> tuple[list[int], list[int]]:
