@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+import loom.pipelines.fitted as fitted_module
 from loom.core.errors import InvalidInputError
 from loom.pipelines import FittedPipeline, Pipeline, run_pipeline
 from loom.pipelines.builder import Bucketize, Encode, Impute, Scale, Split
@@ -134,3 +135,26 @@ def test_transform_table_takes_arrow_and_names_bad_input(
         fitted.transform_records([{"body_mass_g": "heavy"}])
     with pytest.raises(InvalidInputError, match="newer than this Loom"):
         FittedPipeline.from_dict({**fitted.to_dict(), "format_version": 99})
+
+
+def test_transform_table_reuses_an_emptied_connection_after_success_and_failure(
+    tmp_path: Path, sources: dict[str, Path], penguins_df: pd.DataFrame
+) -> None:
+    spec = (
+        Pipeline("reuse")
+        .source("raw", dataset="penguins")
+        .then("impute", Impute(strategy="median", columns=NUMERIC))
+        .then("onehot", Encode(method="one_hot", columns=["island"]))
+        .spec()
+    )
+    result = run_pipeline(spec, sources=sources, workdir=tmp_path)
+    fitted = FittedPipeline.from_run(spec, result, "onehot")
+    table = pa.Table.from_pandas(penguins_df.head(20), preserve_index=False)
+    first = fitted.transform_table(table)
+    kept = fitted_module._SERVING.con
+    assert kept is not None  # the thread's connection went back to its slot…
+    assert kept.execute("SELECT count(*) FROM duckdb_tables()").fetchall() == [(0,)]
+    with pytest.raises(InvalidInputError, match="do not fit the source schema"):
+        fitted.transform_records([{"body_mass_g": "heavy"}])
+    assert fitted.transform_table(table).equals(first)  # …and a failure left no trace
+    assert fitted.transform_table(table).equals(first)

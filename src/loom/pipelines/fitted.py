@@ -10,19 +10,21 @@ request rows through; ``fit`` ports are not followed (their rows only fed the fi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from loom.core.errors import InvalidInputError
+from loom.pipelines._duck import table_schema
 from loom.pipelines.graph import ancestors, topological_order
 from loom.pipelines.operators import get_operator
 from loom.pipelines.operators._sql import ident
 from loom.pipelines.operators.base import FIT_PORT, Context, Frame
 from loom.pipelines.operators.relational import SOURCE_PORT
 from loom.pipelines.results import PipelineResult, json_records
-from loom.pipelines.schema import DUCKDB_TYPES, Schema, portable_type
+from loom.pipelines.schema import DUCKDB_TYPES, Schema
 from loom.pipelines.spec import PipelineSpec, split_ref
 
 if TYPE_CHECKING:
@@ -30,6 +32,11 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 FORMAT_VERSION = 1
+
+# One idle serving connection per thread: opening an in-memory DuckDB costs
+# more than a small request's whole transform, so it is reused, emptied between
+# calls (see ``_serving_connection``).
+_SERVING = threading.local()
 
 
 class FittedNode(BaseModel):
@@ -158,28 +165,26 @@ class FittedPipeline(BaseModel):
         Raises:
             InvalidInputError: a source table is missing, or a node fails (named).
         """
-        import duckdb
-
         given = dict(sources or {})
         if table is not None:
             given[next(iter(self.sources)) if len(self.sources) == 1 else ""] = table
-        con = duckdb.connect(
-            ":memory:",
-            config={
-                "autoinstall_known_extensions": False,
-                "autoload_known_extensions": False,
-            },
-        )
+        con = _serving_connection()
+        reusable = False
         try:
             frames: dict[str, dict[str, Frame]] = {}
             for node in self.nodes:
                 frames[node.id] = self._run_node(con, node, frames, given)
             node_id, port = split_ref(self.output)
-            return con.sql(
+            out = con.sql(
                 f"SELECT * FROM {ident(frames[node_id][port or 'output'].table)}"
             ).to_arrow_table()
+            reusable = _emptied(con)
+            return out
         finally:
-            con.close()
+            if reusable:
+                _SERVING.con = con
+            else:
+                con.close()
 
     def _run_node(
         self,
@@ -207,10 +212,7 @@ class FittedPipeline(BaseModel):
             for port, query in queries.items():
                 table = f"n__{node.id}__{port}"
                 con.execute(f"CREATE TABLE {ident(table)} AS {query.sql}", query.params)
-                rows = con.execute(f"DESCRIBE {ident(table)}").fetchall()
-                out[port] = Frame(
-                    table, Schema.of([(r[0], portable_type(r[1])) for r in rows])
-                )
+                out[port] = Frame(table, table_schema(con, table))
             return out
         except InvalidInputError:
             raise
@@ -219,6 +221,57 @@ class FittedPipeline(BaseModel):
                 f"fitted pipeline node '{node.id}' ({node.op}) failed: "
                 f"{str(exc).splitlines()[0]}"
             ) from None
+
+
+def _serving_connection() -> duckdb.DuckDBPyConnection:
+    """This thread's idle serving connection, taken out of the slot, or a new one.
+
+    Taking it out means a nested call (a custom node serving another pipeline)
+    gets its own connection instead of sharing half-built tables.
+    """
+    import duckdb
+
+    con: duckdb.DuckDBPyConnection | None = getattr(_SERVING, "con", None)
+    _SERVING.con = None
+    if con is not None:
+        return con
+    con = duckdb.connect(
+        ":memory:",
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        },
+    )
+    # As the engine's connections (_duck.connect): a timestamp must cast the
+    # same online as in the offline run, whatever the server's time zone.
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def _emptied(con: duckdb.DuckDBPyConnection) -> bool:
+    """Drop every table and registered view a call left; False if any remains.
+
+    UDFs (the text tokenisers) stay: they are keyed by their parameters and
+    reused. A connection that cannot be proven empty is closed, not reused.
+    """
+    try:
+        views = con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal AND temporary"
+        ).fetchall()
+        for (view,) in views:
+            con.unregister(view)
+        tables = con.execute(
+            "SELECT database_name, schema_name, table_name FROM duckdb_tables()"
+        ).fetchall()
+        for database, schema, name in tables:
+            con.execute(f"DROP TABLE {ident(database)}.{ident(schema)}.{ident(name)}")
+        left = con.execute(
+            "SELECT (SELECT count(*) FROM duckdb_tables()) + (SELECT count(*) FROM "
+            "duckdb_views() WHERE NOT internal)"
+        ).fetchall()[0][0]
+    except Exception:  # any doubt means a fresh connection
+        return False
+    return left == 0
 
 
 def records_table(

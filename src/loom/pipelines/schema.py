@@ -8,7 +8,7 @@ that, and they map one-to-one onto JSON-schema-style names the UI can show.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -92,6 +92,13 @@ class Schema(BaseModel):
     def as_records(self) -> list[dict[str, str]]:
         """``[{name, type}]``, the JSON shape the API and UI use."""
         return [{"name": c.name, "type": c.type} for c in self.columns]
+
+    def without(self, names: Collection[str]) -> Schema:
+        """A copy lacking the named columns; openness is kept (``drop_original``)."""
+        return Schema(
+            columns=tuple(c for c in self.columns if c.name not in names),
+            open=self.open,
+        )
 
     def replace(
         self, pairs: Sequence[tuple[str, str]], *, open: bool | None = None

@@ -219,7 +219,7 @@ def to_public(
     from loom.pipelines.jobs import run_public
 
     row = version_row(session, pipeline, version)
-    latest = version_row(session, pipeline).version
+    latest = row if version is None else version_row(session, pipeline)
     last = session.execute(
         select(SqlPipelineRun, SqlJob)
         .join(SqlJob, SqlJob.id == SqlPipelineRun.job_id)
@@ -235,7 +235,7 @@ def to_public(
         name=pipeline.name,
         description=pipeline.description,
         version=row.version,
-        latest_version=latest,
+        latest_version=latest.version,
         spec=row.spec,
         spec_hash=row.spec_hash,
         created_at=pipeline.created_at,

@@ -90,16 +90,7 @@ class Bucketize(Operator):
                     f"'{params.method}'; got None."
                 )
             need(schema, [params.target])
-        base = schema
-        if params.drop_original:
-            base = Schema.of(
-                [
-                    (c.name, c.type)
-                    for c in schema.columns
-                    if c.name not in params.columns
-                ],
-                open=schema.open,
-            )
+        base = schema.without(params.columns) if params.drop_original else schema
         return {
             "output": base.replace(
                 [(fresh(base, f"{c}_bucket"), "integer") for c in params.columns]

@@ -87,16 +87,7 @@ class Encode(Operator):
         if params.method not in _EXPANDING:
             kind = {"ordinal": "integer"}.get(params.method, "number")
             return {"output": schema.replace([(c, kind) for c in params.columns])}
-        base = schema
-        if params.drop_original:
-            base = Schema.of(
-                [
-                    (c.name, c.type)
-                    for c in schema.columns
-                    if c.name not in params.columns
-                ],
-                open=schema.open,
-            )
+        base = schema.without(params.columns) if params.drop_original else schema
         if params.method == "hashing":
             new = [
                 (fresh(base, f"{c}_h{i}"), "integer")

@@ -78,12 +78,7 @@ class Pca(Operator):
                 f"The 'n_components' parameter of pca must be at most {len(columns)} "
                 f"(the number of columns); got {params.n_components}."
             )
-        base = schema
-        if params.drop_original:
-            base = Schema.of(
-                [(c.name, c.type) for c in schema.columns if c.name not in columns],
-                open=schema.open,
-            )
+        base = schema.without(columns) if params.drop_original else schema
         return {
             "output": base.replace(
                 [

@@ -268,16 +268,7 @@ class DateParts(Operator):
     ) -> dict[str, Schema]:
         schema = inputs["input"]
         need(schema, params.columns, types=["date", "timestamp"], purpose="date_parts")
-        base = schema
-        if params.drop_original:
-            base = Schema.of(
-                [
-                    (c.name, c.type)
-                    for c in schema.columns
-                    if c.name not in params.columns
-                ],
-                open=schema.open,
-            )
+        base = schema.without(params.columns) if params.drop_original else schema
         new = [
             (fresh(base, f"{c}_{p}"), "integer")
             for c in params.columns

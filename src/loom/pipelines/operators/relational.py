@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import Field
 
 from loom.core.errors import InvalidInputError
+from loom.pipelines._duck import table_schema
 from loom.pipelines.operators import register
 from loom.pipelines.operators._checks import need
 from loom.pipelines.operators._sql import bind_variables, check_select, ident
@@ -21,12 +22,7 @@ from loom.pipelines.operators.base import (
     OperatorParams,
     Query,
 )
-from loom.pipelines.schema import (
-    DUCKDB_TYPES,
-    ColumnType,
-    Schema,
-    portable_type,
-)
+from loom.pipelines.schema import DUCKDB_TYPES, ColumnType, Schema
 
 SOURCE_PORT = "dataset"
 
@@ -42,6 +38,11 @@ def source_key(params: Any) -> str:
 
 def _star(frame: Frame) -> str:
     return f"SELECT * FROM {ident(frame.table)}"
+
+
+def _star_with(modifier: str, items: str, frame: Frame) -> dict[str, Query]:
+    """``SELECT * EXCLUDE/RENAME/REPLACE (items)``: the one-port column rewrites."""
+    return {"output": Query(f"SELECT * {modifier} ({items}) FROM {ident(frame.table)}")}
 
 
 @register
@@ -89,17 +90,9 @@ def describe_sql(inputs: dict[str, Schema], sql: str, binds: dict[str, Any]) -> 
             raise InvalidInputError(
                 f"the SQL does not run: {str(exc).splitlines()[0]}"
             ) from None
-        rows = con.execute("DESCRIBE loom_out").fetchall()
-        return Schema.of([(r[0], portable_type(r[1])) for r in rows])
+        return table_schema(con, "loom_out")
     finally:
         con.close()
-
-
-def placeholder_binds(
-    sql: str, variables: dict[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    """``bind_variables`` with variables given; used by sql and filter."""
-    return bind_variables(sql, variables)
 
 
 @register
@@ -183,20 +176,13 @@ class Drop(Operator):
     ) -> dict[str, Schema]:
         schema = inputs["input"]
         need(schema, params.columns)
-        kept = [
-            (c.name, c.type) for c in schema.columns if c.name not in params.columns
-        ]
-        return {"output": Schema.of(kept, open=schema.open)}
+        return {"output": schema.without(params.columns)}
 
     def apply(
         self, ctx: Context, inputs: dict[str, Frame], params: Any, state: dict[str, Any]
     ) -> dict[str, Query]:
         cols = ", ".join(ident(c) for c in params.columns)
-        return {
-            "output": Query(
-                f"SELECT * EXCLUDE ({cols}) FROM {ident(inputs['input'].table)}"
-            )
-        }
+        return _star_with("EXCLUDE", cols, inputs["input"])
 
 
 @register
@@ -230,11 +216,7 @@ class Rename(Operator):
         self, ctx: Context, inputs: dict[str, Frame], params: Any, state: dict[str, Any]
     ) -> dict[str, Query]:
         cols = ", ".join(f"{ident(o)} AS {ident(n)}" for o, n in params.mapping.items())
-        return {
-            "output": Query(
-                f"SELECT * RENAME ({cols}) FROM {ident(inputs['input'].table)}"
-            )
-        }
+        return _star_with("RENAME", cols, inputs["input"])
 
 
 @register
@@ -268,11 +250,7 @@ class Cast(Operator):
             f"{fn}({ident(c)} AS {DUCKDB_TYPES[t]}) AS {ident(c)}"
             for c, t in params.types.items()
         )
-        return {
-            "output": Query(
-                f"SELECT * REPLACE ({cols}) FROM {ident(inputs['input'].table)}"
-            )
-        }
+        return _star_with("REPLACE", cols, inputs["input"])
 
 
 @register
