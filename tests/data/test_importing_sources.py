@@ -13,6 +13,7 @@ from sklearn import datasets
 
 from loom.core.errors import AccessOutsideRootsError, InvalidInputError
 from loom.data.importing import check_source, import_source
+from loom.data.jobs import redact_source
 from loom.data.schemas import FileSource, SqlSource, UrlSource
 
 
@@ -113,6 +114,15 @@ def test_sql_source_redacted_hides_the_password() -> None:
         .redacted()
         .model_dump_json()
     )
+
+
+def test_redact_source_masks_url_passwords_and_storage_options() -> None:
+    stored = redact_source(
+        UrlSource(url="https://ann:s3cret@host/k.csv", storage_options={"key": "AKIA"})
+    )
+    assert stored["url"] == "https://ann:***@host/k.csv"
+    assert stored["storage_options"] == {"key": "***"}
+    assert redact_source(FileSource(path="a.csv"))["path"] == "a.csv"
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import secrets
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,12 +16,11 @@ from sqlalchemy.orm import Session
 
 from loom.auth.orm import SqlApiToken, SqlWorkspace
 from loom.auth.schemas import Principal, Scope, TokenPublic, WorkspacePublic
+from loom.core.background import SingleFlight
 from loom.core.clock import utcnow
 from loom.core.errors import AuthenticationError, ConflictError, NotFoundError
 from loom.core.ids import new_id
 from loom.storage.db import Database
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_WORKSPACE = "default"
 TOKEN_PREFIX = "loom_"
@@ -157,7 +156,7 @@ class PrincipalCache:
         self.max_stale_s = max(max_stale_s, ttl_s)
         self._entries: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
-        self._refreshing: set[str] = set()
+        self._refresher = SingleFlight("loom-auth-refresh")
 
     def peek(self, token: str) -> tuple[Principal, bool] | None:
         """``(principal, is_fresh)`` if cached and not older than ``max_stale_s``."""
@@ -172,16 +171,7 @@ class PrincipalCache:
 
     def refresh_in_background(self, token: str, db: Database) -> None:
         """Re-authenticate ``token`` in a thread; a revoked token is evicted."""
-        with self._lock:
-            if token in self._refreshing:
-                return
-            self._refreshing.add(token)
-        threading.Thread(
-            target=self._refresh,
-            args=(token, db),
-            name="loom-auth-refresh",
-            daemon=True,
-        ).start()
+        self._refresher.start(token, partial(self._refresh, token, db))
 
     def _refresh(self, token: str, db: Database) -> None:
         try:
@@ -190,11 +180,6 @@ class PrincipalCache:
         except AuthenticationError:
             with self._lock:
                 self._entries.pop(token, None)
-        except Exception:  # a transient DB error: keep serving the cached entry
-            logger.exception("re-authentication failed")
-        finally:
-            with self._lock:
-                self._refreshing.discard(token)
 
     def get(self, token: str) -> Principal | None:
         """The cached principal for ``token`` if still fresh."""

@@ -16,7 +16,6 @@ from loom.cli.output import (
 )
 from loom.cli.training_options import training_options
 from loom.client import Client
-from loom.jobs.schemas import JobState
 from loom.tracking.schemas import RunEpochPublic, RunPublic
 
 app = typer.Typer(help="Training runs.", no_args_is_help=True)
@@ -171,9 +170,6 @@ def stop(run_id: str, json_out: bool = JsonOption) -> None:
     print(f"stop requested for run {run.id}; it ends after the current batch")
 
 
-ENDED = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
-
-
 def follow_epochs(client: Client, run_id: str, poll_s: float = 1.0) -> RunPublic:
     """Print each new epoch as one line until the run ends; return the ended run.
 
@@ -193,7 +189,7 @@ def follow_epochs(client: Client, run_id: str, poll_s: float = 1.0) -> RunPublic
                 header = True
             print(epoch_line(epoch))
             last = epoch.epoch
-        if run.state in ENDED:
+        if run.state.is_finished:
             print()
             return run
         time.sleep(poll_s)

@@ -15,12 +15,9 @@ from loom.jobs.context import JobContext
 
 def redact_source(source: DatasetSource) -> dict[str, Any]:
     """The source as stored in metadata: passwords and storage secrets masked."""
-    if isinstance(source, SqlSource):
-        return source.redacted().model_dump(mode="json")
-    data = source.model_dump(mode="json")
-    if isinstance(source, UrlSource):
-        data["storage_options"] = dict.fromkeys(source.storage_options, "***")
-    return data
+    if isinstance(source, SqlSource | UrlSource):
+        source = source.redacted()
+    return source.model_dump(mode="json")
 
 
 def run_import(ctx: JobContext) -> dict[str, Any]:

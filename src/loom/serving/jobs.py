@@ -27,6 +27,7 @@ def run_batch_prediction(ctx: JobContext) -> dict[str, Any]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from loom.data._parquet import sha256_file
     from loom.data.importing import profile_parquet, sample_preview
     from loom.training.bundle import ModelBundle
 
@@ -84,7 +85,7 @@ def run_batch_prediction(ctx: JobContext) -> dict[str, Any]:
     if writer is not None:
         writer.close()
     row_count, columns = profile_parquet(out_path)
-    content_hash = _sha256(out_path)
+    content_hash = sha256_file(out_path)
     with ctx.db.session() as session:
         existing = data_service.find_dataset(
             session, workspace_id=ctx.workspace_id, ref=p["output_name"]
@@ -167,13 +168,3 @@ def input_is_preprocessed(
         f"'{missing_raw[0]}') nor the model's features (missing "
         f"'{missing_features[0]}')"
     )
-
-
-def _sha256(path: Any) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -8,17 +8,16 @@ moves made by another process).
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from loom.core.background import SingleFlight
 from loom.core.errors import LoomError
 from loom.storage.artifacts import ArtifactStore
 from loom.storage.db import Database
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -47,7 +46,7 @@ class EndpointRuntimes:
         self.artifacts = artifacts
         self.revalidate_s = revalidate_s
         self.max_stale_s = max(max_stale_s, revalidate_s)
-        self._refreshing: set[tuple[str, str]] = set()
+        self._revalidator = SingleFlight("loom-endpoint-refresh")
         self._cache: dict[tuple[str, str], EndpointRuntime] = {}
         self._bundles: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -82,16 +81,7 @@ class EndpointRuntimes:
     def revalidate_in_background(self, workspace_id: str, ref: str) -> None:
         """Re-resolve an endpoint in a thread (one at a time per endpoint)."""
         key = (workspace_id, ref)
-        with self._lock:
-            if key in self._refreshing:
-                return
-            self._refreshing.add(key)
-        threading.Thread(
-            target=self._background_refresh,
-            args=(key,),
-            daemon=True,
-            name="loom-endpoint-refresh",
-        ).start()
+        self._revalidator.start(key, partial(self._background_refresh, key))
 
     def _background_refresh(self, key: tuple[str, str]) -> None:
         try:
@@ -99,11 +89,6 @@ class EndpointRuntimes:
         except LoomError:  # deleted or redeployed away: the next call resolves anew
             with self._lock:
                 self._cache.pop(key, None)
-        except Exception:  # a transient DB error: keep serving the cached model
-            logger.exception("endpoint revalidation failed")
-        finally:
-            with self._lock:
-                self._refreshing.discard(key)
 
     def _refresh(self, key: tuple[str, str]) -> EndpointRuntime:
         from loom.serving.service import resolve_endpoint_target
