@@ -231,7 +231,7 @@ class Segment:
             or self.index.ntotal == 0
             or (mask is not None and n_match <= EXACT_FILTER_ROWS)
         ):
-            dist, slots = self.exact(queries, k, mask if mask is None else allowed)
+            dist, slots = self.exact(queries, k, allowed)
             return dist, slots, "exact"
         if mask is not None and self.index.nlist:
             base = nprobe or int(self.index.ivf.nprobe)

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loom.core.errors import ConflictError, InvalidInputError, NotFoundError
@@ -177,12 +177,8 @@ class VectorService:
             .where(SqlVectorCollection.workspace_id == workspace_id)
             .order_by(SqlVectorCollection.name)
         ).all()
-        total = session.scalar(
-            select(func.count())
-            .select_from(SqlVectorCollection)
-            .where(SqlVectorCollection.workspace_id == workspace_id)
-        )
-        return Page(items=[self.public(r) for r in rows], total=int(total or 0))
+        items = [self.public(r) for r in rows]
+        return Page[CollectionPublic](items=items, total=len(items))
 
     def drop(self, session: Session, workspace_id: str, name: str) -> None:
         """Delete the collection's rows, index, WAL and database row."""

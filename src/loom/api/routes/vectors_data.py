@@ -97,13 +97,18 @@ async def _write(request: Request, collection: Collection, *, replace: bool) -> 
     return WriteResult(written=written, count=collection.count())
 
 
-_ROWS_NOTE = "Arrow IPC stream: id int64, vector fixed_size_list<float32>[dim], fields"
+# Insert and upsert take the same body; build its OpenAPI schema once.
+_WRITE_DOC = _body_doc(
+    WriteRequest,
+    ARROW_STREAM,
+    "Arrow IPC stream: id int64, vector fixed_size_list<float32>[dim], fields",
+)
 
 
 @router.post(
     "/collections/{name}/insert",
     response_model=WriteResult,
-    openapi_extra=_body_doc(WriteRequest, ARROW_STREAM, _ROWS_NOTE),
+    openapi_extra=_WRITE_DOC,
 )
 async def insert_rows(
     request: Request, collection: CollectionDep, principal: CurrentPrincipal
@@ -115,7 +120,7 @@ async def insert_rows(
 @router.post(
     "/collections/{name}/upsert",
     response_model=WriteResult,
-    openapi_extra=_body_doc(WriteRequest, ARROW_STREAM, _ROWS_NOTE),
+    openapi_extra=_WRITE_DOC,
 )
 async def upsert_rows(
     request: Request, collection: CollectionDep, principal: CurrentPrincipal
