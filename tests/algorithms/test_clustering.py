@@ -46,7 +46,9 @@ def test_clustering_target_is_not_a_feature_and_not_needed_to_serve(
     assert outcome.bundle.target is None
     assert outcome.details["scored_against"] == {"target": "species", "rows": 150}
     row = _iris().drop(columns="species").iloc[:2].to_dict(orient="records")
-    assert len(outcome.bundle.predict_records(row)["predictions"]) == 2
+    served = outcome.bundle.predict_records(row)["predictions"]
+    assert served == outcome.bundle.predict_frame(_iris().iloc[:2])[0]
+    assert len(served) == 2
     without = _train("kmeans", {"n_clusters": 3}, seed)
     assert "adjusted_rand" not in without.metrics
     assert without.metrics["silhouette"] == outcome.metrics["silhouette"]

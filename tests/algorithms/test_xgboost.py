@@ -61,5 +61,10 @@ def test_xgboost_bundle_serves_rows_with_missing_values(
     bundle = ModelBundle.load(tmp_path)
     row = frame.drop(columns="target").iloc[:3].astype(object)
     records = row.where(row.notna(), None).to_dict(orient="records")
+    assert holes[:3].any()  # the served rows really have missing values
     result = bundle.predict_records(records)
-    assert len(json.dumps(result)) > 0
+    json.dumps(result, allow_nan=False)  # JSON-safe: no NaN leaks into the reply
+    predictions, probabilities = bundle.predict_frame(frame.drop(columns="target")[:3])
+    assert result == {"predictions": predictions, "probabilities": probabilities}
+    assert probabilities is not None
+    assert all(abs(sum(p.values()) - 1.0) < 1e-9 for p in probabilities)

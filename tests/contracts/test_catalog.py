@@ -1,4 +1,4 @@
-"""Conformance suite over EVERY registered algorithm (``parametrize_with_checks``).
+"""Conformance suite over EVERY registered algorithm, in scikit-learn's spirit.
 
 A new catalog entry passes these or it does not ship. When one fails, the
 assertion message says which rule the adapter broke.
@@ -31,6 +31,7 @@ PARAM_KEYS = {
     "minimum",
     "maximum",
     "choices",
+    "nullable",
     "description",
 }
 

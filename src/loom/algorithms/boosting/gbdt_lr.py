@@ -26,13 +26,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from loom.algorithms.base import Algorithm, Task
+from loom.algorithms.boosting.lightgbm_models import FIXED_SETTINGS, gain_and_split
 from loom.algorithms.boosting.openmp import prefer_passive_wait
 from loom.algorithms.importances import importance_report
 from loom.algorithms.registry import register
 
 prefer_passive_wait()  # before the library loads; see openmp.py
-
-_N_JOBS = 2
 
 
 class GBDTLRParams(BaseModel):
@@ -121,10 +120,7 @@ class GBDTLRClassifier(ClassifierMixin, BaseEstimator):
             learning_rate=self.learning_rate,
             min_child_samples=self.min_child_samples,
             random_state=self.random_state,
-            n_jobs=_N_JOBS,
-            deterministic=True,
-            force_row_wise=True,
-            verbose=-1,
+            **FIXED_SETTINGS,
         ).fit(X[booster_rows], y[booster_rows])
         leaves = self._leaves(X[lr_rows])
         self.encoder_ = OneHotEncoder(handle_unknown="ignore").fit(leaves)
@@ -206,13 +202,7 @@ class GBDTLRAlgorithm(Algorithm):
     ) -> tuple[dict[str, Any], dict[str, bytes]]:
         """The booster's feature importances plus the size of the leaf encoding."""
         booster = estimator.booster_.booster_
-        report, plots = importance_report(
-            {
-                "gain": booster.feature_importance(importance_type="gain"),
-                "split": booster.feature_importance(importance_type="split"),
-            },
-            feature_names,
-        )
+        report, plots = importance_report(gain_and_split(booster), feature_names)
         report["n_leaf_features"] = int(
             sum(len(c) for c in estimator.encoder_.categories_)
         )

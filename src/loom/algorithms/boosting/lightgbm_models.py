@@ -17,7 +17,22 @@ prefer_passive_wait()  # before the library loads; see openmp.py
 
 BOOSTER_FILE = "booster.txt"
 WRAPPER_FILE = "lightgbm_wrapper.json"
-_N_JOBS = 2
+# Settings every Loom LightGBM fit shares (here and in gbdt_lr): two threads
+# for small hosts, and results that repeat exactly for a seed.
+FIXED_SETTINGS: dict[str, Any] = {
+    "n_jobs": 2,
+    "deterministic": True,
+    "force_row_wise": True,  # deterministic=True needs a fixed histogram layout
+    "verbose": -1,
+}
+
+
+def gain_and_split(booster: Any) -> dict[str, Any]:
+    """A LightGBM booster's importances by total gain (headline) and split count."""
+    return {
+        "gain": booster.feature_importance(importance_type="gain"),
+        "split": booster.feature_importance(importance_type="split"),
+    }
 
 
 class LightGBMParams(BaseModel):
@@ -70,10 +85,7 @@ class _LightGBMAlgorithm(Algorithm):
             **params.model_dump(),
             subsample_freq=1 if params.subsample < 1.0 else 0,
             random_state=seed,
-            n_jobs=_N_JOBS,
-            deterministic=True,
-            force_row_wise=True,  # deterministic=True needs a fixed histogram layout
-            verbose=-1,
+            **FIXED_SETTINGS,
         )
 
     def report(
@@ -85,14 +97,7 @@ class _LightGBMAlgorithm(Algorithm):
         feature helps; split count only how often it is used, which favours
         features with many distinct values.
         """
-        booster = estimator.booster_
-        return importance_report(
-            {
-                "gain": booster.feature_importance(importance_type="gain"),
-                "split": booster.feature_importance(importance_type="split"),
-            },
-            feature_names,
-        )
+        return importance_report(gain_and_split(estimator.booster_), feature_names)
 
     def save_estimator(self, estimator: Any, directory: Path) -> None:
         """Write the booster as text and the wrapper's fitted state as JSON."""

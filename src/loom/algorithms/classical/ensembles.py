@@ -13,29 +13,14 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from loom.algorithms.base import Algorithm, Task
+from loom.algorithms.classical.forests import MAX_FEATURES, ForestParams, forest_kwargs
 from loom.algorithms.importances import ImpurityImportanceReport
 from loom.algorithms.registry import register
-
-_N_JOBS = 2
-_MAX_FEATURES = {"sqrt": "sqrt", "log2": "log2", "all": 1.0}
-
 
 # -- extra trees -------------------------------------------------------------------
 
 
-class _ExtraTreesParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    n_estimators: int = Field(100, ge=1, le=5000, description="Number of trees.")
-    max_depth: int | None = Field(
-        None, ge=1, le=200, description="Maximum tree depth; none grows full trees."
-    )
-    min_samples_split: int = Field(
-        2, ge=2, le=1000, description="Minimum rows needed to split a node."
-    )
-    min_samples_leaf: int = Field(
-        1, ge=1, le=1000, description="Minimum rows in each leaf."
-    )
+class _ExtraTreesParams(ForestParams):
     bootstrap: bool = Field(
         False,
         description="Sample rows with replacement per tree (off: every tree sees "
@@ -62,16 +47,9 @@ class ExtraTreesRegressorParams(_ExtraTreesParams):
 def _extra_trees_kwargs(
     params: ExtraTreesClassifierParams | ExtraTreesRegressorParams, seed: int
 ) -> dict[str, Any]:
-    return {
-        "n_estimators": params.n_estimators,
-        "max_depth": params.max_depth,
-        "min_samples_split": params.min_samples_split,
-        "min_samples_leaf": params.min_samples_leaf,
-        "max_features": _MAX_FEATURES[params.max_features],
-        "bootstrap": params.bootstrap,
-        "n_jobs": _N_JOBS,
-        "random_state": seed,
-    }
+    # Same knobs as a random forest, plus the bootstrap switch that forests
+    # keep on and extra trees default off.
+    return {**forest_kwargs(params, seed), "bootstrap": params.bootstrap}
 
 
 @register
@@ -235,7 +213,7 @@ def _gbm_kwargs(params: GradientBoostingClassifierParams, seed: int) -> dict[str
         "max_depth": params.max_depth,
         "min_samples_leaf": params.min_samples_leaf,
         "subsample": params.subsample,
-        "max_features": _MAX_FEATURES[params.max_features],
+        "max_features": MAX_FEATURES[params.max_features],
         "random_state": seed,
     }
 

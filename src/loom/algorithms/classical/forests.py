@@ -13,10 +13,12 @@ from loom.algorithms.registry import register
 # Trees are built on two threads: Loom hosts are small and several jobs may run
 # at once; results do not depend on it (each tree's seed comes from random_state).
 _N_JOBS = 2
-_MAX_FEATURES = {"sqrt": "sqrt", "log2": "log2", "all": 1.0}
+MAX_FEATURES = {"sqrt": "sqrt", "log2": "log2", "all": 1.0}
 
 
-class _ForestParams(BaseModel):
+class ForestParams(BaseModel):
+    """Knobs every bagged-tree ensemble shares (random forest, extra trees)."""
+
     model_config = ConfigDict(extra="forbid")
 
     n_estimators: int = Field(100, ge=1, le=5000, description="Number of trees.")
@@ -31,7 +33,7 @@ class _ForestParams(BaseModel):
     )
 
 
-class RandomForestClassifierParams(_ForestParams):
+class RandomForestClassifierParams(ForestParams):
     """Parameters of ``random_forest_classifier``."""
 
     max_features: Literal["sqrt", "log2", "all"] = Field(
@@ -39,7 +41,7 @@ class RandomForestClassifierParams(_ForestParams):
     )
 
 
-class RandomForestRegressorParams(_ForestParams):
+class RandomForestRegressorParams(ForestParams):
     """Parameters of ``random_forest_regressor``."""
 
     max_features: Literal["sqrt", "log2", "all"] = Field(
@@ -47,15 +49,18 @@ class RandomForestRegressorParams(_ForestParams):
     )
 
 
-def _forest_kwargs(
-    params: RandomForestClassifierParams | RandomForestRegressorParams, seed: int
-) -> dict[str, Any]:
+def forest_kwargs(params: ForestParams, seed: int) -> dict[str, Any]:
+    """scikit-learn keyword arguments for a bagged-tree ensemble.
+
+    ``params`` must also declare ``max_features`` (each concrete subclass does,
+    with its own default).
+    """
     return {
         "n_estimators": params.n_estimators,
         "max_depth": params.max_depth,
         "min_samples_split": params.min_samples_split,
         "min_samples_leaf": params.min_samples_leaf,
-        "max_features": _MAX_FEATURES[params.max_features],
+        "max_features": MAX_FEATURES[params.max_features],  # type: ignore[attr-defined]
         "n_jobs": _N_JOBS,
         "random_state": seed,
     }
@@ -77,7 +82,7 @@ class RandomForestClassifierAlgorithm(ImpurityImportanceReport, Algorithm):
         from sklearn.ensemble import RandomForestClassifier
 
         assert isinstance(params, RandomForestClassifierParams)
-        return RandomForestClassifier(**_forest_kwargs(params, seed))
+        return RandomForestClassifier(**forest_kwargs(params, seed))
 
 
 @register
@@ -94,4 +99,4 @@ class RandomForestRegressorAlgorithm(ImpurityImportanceReport, Algorithm):
         from sklearn.ensemble import RandomForestRegressor
 
         assert isinstance(params, RandomForestRegressorParams)
-        return RandomForestRegressor(**_forest_kwargs(params, seed))
+        return RandomForestRegressor(**forest_kwargs(params, seed))

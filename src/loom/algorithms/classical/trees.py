@@ -9,6 +9,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from loom.algorithms.base import Algorithm, Task
+from loom.algorithms.importances import ranked
 from loom.algorithms.registry import register
 
 _MAX_TEXT_DEPTH = 6  # deeper levels are elided in the text
@@ -118,10 +119,6 @@ class _CartAlgorithm(Algorithm):
                 labels[int(c)] if labels is not None else str(c)
                 for c in estimator.classes_
             ]
-        importances = sorted(
-            zip(names, estimator.feature_importances_.tolist(), strict=True),
-            key=lambda item: -item[1],
-        )
         report = {
             "tree_text": export_text(
                 estimator,
@@ -131,9 +128,8 @@ class _CartAlgorithm(Algorithm):
             ),
             "depth": int(estimator.get_depth()),
             "n_leaves": int(estimator.get_n_leaves()),
-            "feature_importances": [
-                {"feature": n, "importance": float(v)} for n, v in importances
-            ],
+            # The same ranked shape every tree ensemble reports.
+            "feature_importances": ranked(estimator.feature_importances_, names),
             "pruning_path": _pruning_path(estimator, np.asarray(X), np.asarray(y)),
         }
         return report, {"tree.png": _tree_png(estimator, names, classes)}

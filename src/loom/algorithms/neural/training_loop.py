@@ -206,6 +206,8 @@ class Trainer:
             seed_everything(self.config.seed)
         X, y = X.to(self.device), y.to(self.device)
         has_val = X_val is not None and y_val is not None
+        if X_val is not None and y_val is not None:  # moved once, not every epoch
+            X_val, y_val = X_val.to(self.device), y_val.to(self.device)
         for epoch in range(start, self.config.epochs):
             started = time.perf_counter()
             lr = self.optimizer.param_groups[0]["lr"]
@@ -263,7 +265,6 @@ class Trainer:
     @torch.no_grad()
     def _validate(self, X_val: torch.Tensor, y_val: torch.Tensor) -> dict[str, float]:
         self.model.eval()
-        X_val, y_val = X_val.to(self.device), y_val.to(self.device)
         output = self.model(X_val)
         row = {"val_loss": float(self.loss(output, y_val))}
         if self.metric is not None:

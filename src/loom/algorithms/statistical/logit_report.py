@@ -14,12 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from loom.algorithms.statistical.ols_checks import num
+
 _ERRORS = (np.linalg.LinAlgError, ValueError, OverflowError)
-
-
-def _num(value: Any) -> float | None:
-    number = float(value)
-    return number if math.isfinite(number) else None
 
 
 def logistic_report(
@@ -58,11 +55,11 @@ def logistic_report(
         "dropped_columns": dropped,
         "references": references,
         "n": len(codes),
-        "pseudo_r2": _num(result.prsquared),
-        "log_likelihood": _num(result.llf),
-        "llr_p_value": _num(result.llr_pvalue),
-        "aic": _num(result.aic),
-        "bic": _num(result.bic),
+        "pseudo_r2": num(result.prsquared),
+        "log_likelihood": num(result.llf),
+        "llr_p_value": num(result.llr_pvalue),
+        "aic": num(result.aic),
+        "bic": num(result.bic),
         "warnings": caught,
         "tables": _tables(result, names, confidence),
     }
@@ -122,13 +119,13 @@ def _tables(result: Any, names: list[str], confidence: float) -> list[dict[str, 
                 rows.append(
                     {
                         "term": name,
-                        "coef": _num(coef),
-                        "std_error": _num(se),
-                        "z": _num(z),
-                        "p_value": _num(2 * stats.norm.sf(abs(z))),
-                        "odds_ratio": _num(np.exp(coef)),
-                        "or_ci_low": _num(np.exp(coef - z_crit * se)),
-                        "or_ci_high": _num(np.exp(coef + z_crit * se)),
+                        "coef": num(coef),
+                        "std_error": num(se),
+                        "z": num(z),
+                        "p_value": num(2 * stats.norm.sf(abs(z))),
+                        "odds_ratio": num(np.exp(coef)),
+                        "or_ci_low": num(np.exp(coef - z_crit * se)),
+                        "or_ci_high": num(np.exp(coef + z_crit * se)),
                     }
                 )
         tables.append({"class": k + 1, "vs_class": 0, "rows": rows})

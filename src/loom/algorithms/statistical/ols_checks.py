@@ -15,7 +15,8 @@ import numpy as np
 _MAX_POINTS = 2_000
 
 
-def _num(value: Any) -> float | None:
+def num(value: Any) -> float | None:
+    """A JSON-safe float: NaN and infinities become None."""
     number = float(value)
     return number if math.isfinite(number) else None
 
@@ -27,15 +28,15 @@ def normality(residuals: np.ndarray, shapiro_max_rows: int) -> dict[str, Any]:
 
     jb, jb_p, skew, kurtosis = jarque_bera(residuals)
     out: dict[str, Any] = {
-        "jarque_bera": _num(jb),
-        "jarque_bera_p_value": _num(jb_p),
-        "skew": _num(skew),
-        "kurtosis": _num(kurtosis),
+        "jarque_bera": num(jb),
+        "jarque_bera_p_value": num(jb_p),
+        "skew": num(skew),
+        "kurtosis": num(kurtosis),
     }
     n = len(residuals)
     if 3 <= n <= shapiro_max_rows and np.ptp(residuals) > 0:
         w, p = stats.shapiro(residuals)
-        out |= {"shapiro_wilk": _num(w), "shapiro_wilk_p_value": _num(p)}
+        out |= {"shapiro_wilk": num(w), "shapiro_wilk_p_value": num(p)}
     else:
         out |= {
             "shapiro_wilk": None,
@@ -56,10 +57,10 @@ def heteroscedasticity(residuals: np.ndarray, design: np.ndarray) -> dict[str, A
         return {"breusch_pagan": None, "note": "needs at least one predictor"}
     lm, lm_p, f_value, f_p = het_breuschpagan(residuals, exog)
     return {
-        "breusch_pagan": _num(lm),
-        "breusch_pagan_p_value": _num(lm_p),
-        "breusch_pagan_f": _num(f_value),
-        "breusch_pagan_f_p_value": _num(f_p),
+        "breusch_pagan": num(lm),
+        "breusch_pagan_p_value": num(lm_p),
+        "breusch_pagan_f": num(f_value),
+        "breusch_pagan_f_p_value": num(f_p),
     }
 
 
@@ -95,10 +96,10 @@ def influence(
         "top_rows": [
             {
                 "row": int(i),
-                "cooks_distance": _num(cooks[i]),
-                "leverage": _num(leverage[i]),
-                "studentized_residual": _num(external[i]),
-                "residual": _num(residuals[i]),
+                "cooks_distance": num(cooks[i]),
+                "leverage": num(leverage[i]),
+                "studentized_residual": num(external[i]),
+                "residual": num(residuals[i]),
             }
             for i in order
         ],

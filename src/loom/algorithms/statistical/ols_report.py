@@ -12,6 +12,15 @@ from typing import Any
 
 import numpy as np
 
+from loom.algorithms.statistical.ols_checks import (
+    advice,
+    heteroscedasticity,
+    influence,
+    normality,
+    num,
+    qq_png,
+    residuals_vs_fitted_png,
+)
 from loom.algorithms.statistical.ols_estimator import (
     INTERCEPT,
     OLSRegressor,
@@ -22,12 +31,6 @@ SAVED_ROWS_CAP = 10_000
 SHAPIRO_MAX_ROWS = 5_000
 TOP_ROWS = 10
 _ALPHA = 0.05
-
-
-def num(value: Any) -> float | None:
-    """A JSON-safe float: NaN and infinities become None."""
-    number = float(value)
-    return number if math.isfinite(number) else None
 
 
 def regression_report(
@@ -222,12 +225,6 @@ def _diagnostics(
 ) -> dict[str, Any]:
     from statsmodels.stats.stattools import durbin_watson
 
-    from loom.algorithms.statistical.ols_checks import (
-        heteroscedasticity,
-        influence,
-        normality,
-    )
-
     residuals = stats["residuals"]
     return {
         "durbin_watson": num(durbin_watson(residuals)),
@@ -253,14 +250,10 @@ def _saved(
 
 
 def _advice(report: dict[str, Any]) -> list[str]:
-    from loom.algorithms.statistical.ols_checks import advice
-
     return advice(report, _ALPHA)
 
 
 def _plots(fitted: np.ndarray, residuals: np.ndarray) -> dict[str, bytes]:
-    from loom.algorithms.statistical.ols_checks import qq_png, residuals_vs_fitted_png
-
     return {
         "ols_qq.png": qq_png(residuals),
         "ols_residuals_vs_fitted.png": residuals_vs_fitted_png(fitted, residuals),
