@@ -7,7 +7,6 @@ from most to least important, normalised to sum to 1, plus a PNG of the top 20.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
@@ -41,22 +40,17 @@ def ranked(values: Any, feature_names: list[str]) -> list[dict[str, Any]]:
 
 def bar_chart_png(rows: list[dict[str, Any]], title: str) -> bytes:
     """Horizontal bars for the top 20 rows of ``ranked``, the largest on top."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from loom.core.charts import new_figure, png_bytes
 
     top = rows[:TOP_N][::-1]
-    figure = Figure(figsize=_SIZE_IN, dpi=_DPI)
-    FigureCanvasAgg(figure)
+    figure = new_figure(_SIZE_IN, _DPI)
     axes = figure.add_subplot()
     axes.barh(
         [_short(row["feature"]) for row in top], [row["importance"] for row in top]
     )
     axes.tick_params(axis="y", labelsize="small")
     axes.set(xlabel="Share of total importance", title=title)
-    buffer = io.BytesIO()
-    figure.tight_layout()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return png_bytes(figure)
 
 
 def _short(name: str, limit: int = 40) -> str:

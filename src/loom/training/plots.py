@@ -7,10 +7,11 @@ belongs in a worker process that may draw from several threads.
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+
+from loom.core.charts import new_figure, png_bytes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -27,19 +28,12 @@ _Corner = Literal["lower right", "lower left", "upper left"]
 
 
 def _figure() -> tuple[Figure, Axes]:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=_SIZE_IN, dpi=_DPI)
-    FigureCanvasAgg(figure)
+    figure = new_figure(_SIZE_IN, _DPI)
     return figure, figure.add_subplot()
 
 
 def _png(figure: Figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.tight_layout()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return png_bytes(figure)
 
 
 def roc_curve_png(curves: list[dict[str, Any]]) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -106,11 +105,9 @@ def k_scan(X: np.ndarray, seed: int) -> dict[str, Any]:
 
 
 def _k_scan_png(scan: dict[str, Any], chosen: int) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from loom.core.charts import new_figure, png_bytes
 
-    figure = Figure(figsize=(5.0, 4.0), dpi=100)
-    FigureCanvasAgg(figure)
+    figure = new_figure()
     left = figure.add_subplot()
     left.plot(scan["k"], scan["inertia"], marker="o", color="tab:blue")
     left.set(xlabel="k (clusters)", title="Choosing k: elbow and silhouette")
@@ -119,7 +116,4 @@ def _k_scan_png(scan: dict[str, Any], chosen: int) -> bytes:
     right.plot(scan["k"], scan["silhouette"], marker="s", color="tab:orange")
     right.set_ylabel("Silhouette", color="tab:orange")
     left.axvline(chosen, color="grey", linestyle="--", linewidth=1)
-    buffer = io.BytesIO()
-    figure.tight_layout()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return png_bytes(figure)

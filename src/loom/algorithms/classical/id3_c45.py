@@ -409,18 +409,15 @@ class QuinlanTree(ClassifierMixin, BaseEstimator):
 
     def to_png(self) -> bytes:
         """A small drawing: tests in boxes, leaves coloured, edges labelled."""
-        import io
 
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+        from loom.core.charts import new_figure, png_bytes
 
         limit = _draw_depth(self.tree_)
         placed = self._layout(limit)
         where = {id(node): (x, depth) for x, depth, node in placed}
         width = 1 + max(x for x, _, _ in placed)
         deepest = max(d for _, d, _ in placed)
-        figure = Figure(figsize=(min(3 + 1.3 * width, 30), 1.5 + 1.3 * deepest))
-        FigureCanvasAgg(figure)
+        figure = new_figure((min(3 + 1.3 * width, 30), 1.5 + 1.3 * deepest))
         axes = figure.add_subplot()
         axes.set_axis_off()
         for x, depth, node in placed:
@@ -440,9 +437,7 @@ class QuinlanTree(ClassifierMixin, BaseEstimator):
                       bbox={"boxstyle": "round", "fc": colour})  # fmt: skip
         axes.set_xlim(-0.7, width - 0.3)
         axes.set_ylim(-deepest - 0.5, 0.5)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=100)
-        return buffer.getvalue()
+        return png_bytes(figure, tight=False)
 
 
 def _is_drawn_leaf(node: dict[str, Any], depth: int, limit: int) -> bool:

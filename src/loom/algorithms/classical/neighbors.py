@@ -231,22 +231,15 @@ class _KnnAlgorithm(Algorithm):
 
 
 def _curve_png(curve: list[dict[str, float]], chosen: int) -> bytes:
-    import io
+    from loom.core.charts import new_figure, png_bytes
 
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(5.0, 4.0), dpi=100)
-    FigureCanvasAgg(figure)
+    figure = new_figure()
     axes = figure.add_subplot()
     axes.plot([p["k"] for p in curve], [p["score"] for p in curve], marker="o")
     axes.axvline(chosen, color="tab:red", linestyle="--", label=f"chosen k={chosen}")
     axes.set(xlabel="k (neighbours)", ylabel="mean CV score", title="Choice of k")
     axes.legend()
-    buffer = io.BytesIO()
-    figure.tight_layout()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return png_bytes(figure)
 
 
 @register

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -65,13 +64,12 @@ def _tree_kwargs(params: _CartParams, seed: int) -> dict[str, Any]:
 
 
 def _tree_png(estimator: Any, feature_names: list[str], classes: Any) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
     from sklearn.tree import plot_tree
 
+    from loom.core.charts import new_figure, png_bytes
+
     depth = min(int(estimator.get_depth()), _MAX_DRAW_DEPTH)
-    figure = Figure(figsize=(max(6.0, 3.0 * depth + 2), max(4.0, 1.2 * depth + 2)))
-    FigureCanvasAgg(figure)
+    figure = new_figure((max(6.0, 3.0 * depth + 2), max(4.0, 1.2 * depth + 2)))
     plot_tree(
         estimator,
         max_depth=_MAX_DRAW_DEPTH,
@@ -82,9 +80,7 @@ def _tree_png(estimator: Any, feature_names: list[str], classes: Any) -> bytes:
         fontsize=6,
         ax=figure.add_subplot(),
     )
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    return buffer.getvalue()
+    return png_bytes(figure, tight=False)
 
 
 def _pruning_path(estimator: Any, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:

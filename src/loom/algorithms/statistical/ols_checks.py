@@ -6,7 +6,6 @@ residuals against fitted values), drawn on an Agg canvas like ``training.plots``
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Any
 
@@ -170,19 +169,16 @@ def _assumption_advice(diagnostics: dict[str, Any], alpha: float) -> list[str]:
 
 
 def _figure() -> tuple[Any, Any]:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from loom.core.charts import new_figure
 
-    figure = Figure(figsize=(5.0, 4.0), dpi=100)
-    FigureCanvasAgg(figure)
+    figure = new_figure()
     return figure, figure.add_subplot()
 
 
 def _png(figure: Any) -> bytes:
-    buffer = io.BytesIO()
-    figure.tight_layout()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    from loom.core.charts import png_bytes
+
+    return png_bytes(figure)
 
 
 def _thin(n: int) -> np.ndarray:
