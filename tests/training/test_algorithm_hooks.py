@@ -33,7 +33,7 @@ def recording() -> Iterator[type[_Recording]]:
     registry.register(_Recording)
     _Recording.seen.clear()
     yield _Recording
-    registry._ALGORITHMS.pop(_Recording.name, None)
+    registry._CATALOG.discard(_Recording.name)
 
 
 @pytest.mark.parametrize(("cv_folds", "rows"), [(None, 120), (3, 150)])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import threading
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -11,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from loom.algorithms.base import Algorithm, Task
 from loom.algorithms.params import ParamInfo, coerce, param_infos
+from loom.core.catalog import Catalog
 from loom.core.errors import InvalidInputError
 
 # The one list of catalog modules. Adding a family means adding its module path
@@ -37,9 +36,7 @@ _CATALOG_MODULES: tuple[str, ...] = (
     "loom.algorithms.neural.cnn",
 )
 
-_ALGORITHMS: dict[str, Algorithm] = {}
-_LOCK = threading.RLock()
-_loaded = False
+_CATALOG: Catalog[Algorithm] = Catalog("algorithm", _CATALOG_MODULES)
 
 A = TypeVar("A", bound=type[Algorithm])
 
@@ -52,23 +49,8 @@ def register(cls: A) -> A:
             error, caught by the catalog contract tests).
     """
     param_infos(cls.Params)  # fail at import time on an unsupported declaration
-    with _LOCK:
-        existing = _ALGORITHMS.get(cls.name)
-        if existing is not None and type(existing) is not cls:
-            raise ValueError(f"algorithm name {cls.name!r} is already registered")
-        _ALGORITHMS[cls.name] = cls()
+    _CATALOG.add(cls.name, cls())
     return cls
-
-
-def _ensure_loaded() -> None:
-    global _loaded
-    if _loaded:
-        return
-    with _LOCK:
-        if not _loaded:
-            for module in _CATALOG_MODULES:
-                importlib.import_module(module)
-            _loaded = True
 
 
 def get_algorithm(name: str) -> Algorithm:
@@ -77,25 +59,12 @@ def get_algorithm(name: str) -> Algorithm:
     Raises:
         InvalidInputError: no such algorithm; the message lists the valid names.
     """
-    _ensure_loaded()
-    algorithm = _ALGORITHMS.get(name)
-    if algorithm is None:
-        choices = ", ".join(sorted(_ALGORITHMS))
-        raise InvalidInputError(
-            f"unknown algorithm '{name}'; choose one of: {choices}",
-            details={"choices": sorted(_ALGORITHMS), "got": name},
-        )
-    return algorithm
+    return _CATALOG.get(name)
 
 
 def list_algorithms(task: Task | None = None) -> list[Algorithm]:
     """Every registered algorithm (of ``task``, when given), sorted by name."""
-    _ensure_loaded()
-    return [
-        _ALGORITHMS[name]
-        for name in sorted(_ALGORITHMS)
-        if task is None or _ALGORITHMS[name].task == task
-    ]
+    return [a for a in _CATALOG.entries() if task is None or a.task == task]
 
 
 def validate_params(name: str, raw: Mapping[str, Any]) -> BaseModel:

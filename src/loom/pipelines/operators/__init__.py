@@ -6,11 +6,9 @@ Operator modules are imported lazily on first use so ``import loom`` stays light
 
 from __future__ import annotations
 
-import importlib
-import threading
 from typing import Any, TypeVar
 
-from loom.core.errors import InvalidInputError
+from loom.core.catalog import Catalog
 from loom.pipelines.operators.base import (
     Context,
     Frame,
@@ -44,9 +42,7 @@ _MODULES: tuple[str, ...] = (
     "loom.pipelines.operators.learned",
     "loom.pipelines.operators.custom",
 )
-_OPERATORS: dict[str, Operator] = {}
-_LOCK = threading.RLock()
-_loaded = False
+_OPERATORS: Catalog[Operator] = Catalog("operator", _MODULES)
 
 OperatorT = TypeVar("OperatorT", bound=type[Operator])
 
@@ -57,28 +53,12 @@ def register(cls: OperatorT) -> OperatorT:
     Raises:
         ValueError: the name is taken by another class (a programming error).
     """
-    with _LOCK:
-        existing = _OPERATORS.get(cls.name)
-        if existing is not None and type(existing) is not cls:
-            raise ValueError(f"operator name {cls.name!r} is already registered")
-        _OPERATORS[cls.name] = cls()
+    _OPERATORS.add(cls.name, cls())
     return cls
-
-
-def _ensure_loaded() -> None:
-    global _loaded
-    if _loaded:
-        return
-    with _LOCK:
-        if not _loaded:
-            for module in _MODULES:
-                importlib.import_module(module)
-            _loaded = True
 
 
 def known_operator(name: str) -> bool:
     """Whether ``name`` is a registered operator."""
-    _ensure_loaded()
     return name in _OPERATORS
 
 
@@ -88,21 +68,12 @@ def get_operator(name: str) -> Operator:
     Raises:
         InvalidInputError: unknown name; the message lists the valid ones.
     """
-    _ensure_loaded()
-    operator = _OPERATORS.get(name)
-    if operator is None:
-        raise InvalidInputError(
-            f"unknown operator '{name}'; choose one of: "
-            f"{', '.join(sorted(_OPERATORS))}",
-            details={"choices": sorted(_OPERATORS), "got": name},
-        )
-    return operator
+    return _OPERATORS.get(name)
 
 
 def list_operators() -> list[Operator]:
     """Every operator, sorted by name (the UI palette)."""
-    _ensure_loaded()
-    return [_OPERATORS[name] for name in sorted(_OPERATORS)]
+    return _OPERATORS.entries()
 
 
 def describe_operator(operator: Operator) -> dict[str, Any]:
