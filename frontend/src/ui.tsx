@@ -1,6 +1,6 @@
 // Shared building blocks: data-loading hooks, formatting helpers and small presentational pieces.
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
-import { ApiError, getJob, type Job, type JobState } from "./api";
+import { ApiError, getJob, type Job, type JobState, type SchemaField } from "./api";
 
 export const ACTIVE_STATES: JobState[] = ["queued", "running"];
 export const isActive = (state: JobState | undefined) => state !== undefined && ACTIVE_STATES.includes(state);
@@ -255,5 +255,29 @@ export function JobStatus({ job, testId }: { job: Job | undefined; testId?: stri
       {isActive(job.state) && <span className="spinner" aria-hidden />}
       {job.error && <ErrorBox error={job.error} testId="job-error" />}
     </div>
+  );
+}
+
+/** The columns a model or endpoint takes: name, type and whether null is accepted. */
+export function SchemaTable({ fields, testId }: { fields: SchemaField[]; testId?: string }) {
+  return (
+    <table className="table compact" data-testid={testId}>
+      <thead>
+        <tr>
+          <th>Column</th>
+          <th>Type</th>
+          <th>Nullable</th>
+        </tr>
+      </thead>
+      <tbody>
+        {fields.map((f) => (
+          <tr key={f.name}>
+            <td className="mono">{f.name}</td>
+            <td>{f.type}</td>
+            <td>{f.nullable ? "yes" : "no"}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -12,7 +12,7 @@ import {
   type SchemaField,
 } from "../api";
 import { Link, navigate } from "../router";
-import { Card, Empty, ErrorBox, errorText, fmtDate, fmtMetric, fmtValue, KeyValues, Loading, PageHeader, StateBadge, useLoad } from "../ui";
+import { Card, Empty, ErrorBox, errorText, fmtDate, fmtMetric, fmtValue, KeyValues, Loading, PageHeader, SchemaTable, StateBadge, useLoad } from "../ui";
 
 export function Endpoints() {
   const eps = useLoad(listEndpoints, []);
@@ -296,24 +296,7 @@ export function EndpointDetail({ name }: { name: string }) {
           />
         </Card>
         <Card title="Input schema">
-          <table className="table compact" data-testid="endpoint-schema">
-            <thead>
-              <tr>
-                <th>Column</th>
-                <th>Type</th>
-                <th>Nullable</th>
-              </tr>
-            </thead>
-            <tbody>
-              {e.input_schema.map((f) => (
-                <tr key={f.name}>
-                  <td className="mono">{f.name}</td>
-                  <td>{f.type}</td>
-                  <td>{f.nullable ? "yes" : "no"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <SchemaTable fields={e.input_schema} testId="endpoint-schema" />
         </Card>
       </div>
       <Card title="Try it">

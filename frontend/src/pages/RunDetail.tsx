@@ -2,7 +2,7 @@
 // used, text-task results, parameters, registration and the PNG gallery (pieces live in ./run/).
 import { getRun, type Run } from "../api";
 import { Link } from "../router";
-import { Card, Empty, ErrorBox, fmtDate, fmtDuration, isActive, JsonTable, KeyValues, Loading, PageHeader, StateBadge, useLoad } from "../ui";
+import { Card, Empty, ErrorBox, fmtDate, fmtDuration, isActive, JsonTable, KeyValues, Loading, PageHeader, SchemaTable, StateBadge, useLoad } from "../ui";
 import { Advice } from "./run/Advice";
 import { BarList } from "./run/common";
 import { Curves } from "./run/Curves";
@@ -91,24 +91,7 @@ function InputSchema({ r }: { r: Run }) {
   if (!r.input_schema.length) return null;
   return (
     <Card title="Input schema">
-      <table className="table compact">
-        <thead>
-          <tr>
-            <th>Column</th>
-            <th>Type</th>
-            <th>Nullable</th>
-          </tr>
-        </thead>
-        <tbody>
-          {r.input_schema.map((c) => (
-            <tr key={c.name}>
-              <td className="mono">{c.name}</td>
-              <td>{c.type}</td>
-              <td>{c.nullable ? "yes" : "no"}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <SchemaTable fields={r.input_schema} />
     </Card>
   );
 }
