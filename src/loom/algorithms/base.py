@@ -20,6 +20,7 @@ class Task(StrEnum):
     CLUSTERING = "clustering"
     TOPIC_MODELING = "topic_modeling"
     SEQUENCE_LABELING = "sequence_labeling"
+    EMBEDDING = "embedding"
 
 
 class Algorithm(abc.ABC):
@@ -50,6 +51,10 @@ class Algorithm(abc.ABC):
     standardizes_inputs: ClassVar[bool] = False
     # Constant columns are expected (blank pixels in every image): not refused.
     keeps_constant_features: ClassVar[bool] = False
+    # The estimator reads raw strings from ONE text column (text classifiers):
+    # training goes through ``training.text_classification`` and the served
+    # model accepts raw text, its tokeniser inside the estimator.
+    reads_text: ClassVar[bool] = False
 
     @abc.abstractmethod
     def build(self, params: BaseModel, seed: int) -> Any:

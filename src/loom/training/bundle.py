@@ -219,6 +219,9 @@ class ModelBundle:
             ]
         if self.task == Task.SEQUENCE_LABELING:  # X: sentences; one tag per token
             return [list(tags) for tags in self.estimator.predict(X)], None
+        if self.task == Task.EMBEDDING:  # X: texts; one vector per text
+            vectors = np.asarray(self.estimator.embed(X), dtype=np.float32)
+            return vectors.tolist(), None
         if self.transform is not None:
             X = self.transform.apply(X)
         if self.task == Task.CLASSIFICATION:

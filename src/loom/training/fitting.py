@@ -65,7 +65,21 @@ def train(
     from loom.training.text_flows import TEXT_TASKS, train_text
 
     if algorithm.task in TEXT_TASKS:
-        return train_text(algorithm, params, spec, df, log)
+        return train_text(
+            algorithm, params, spec, df, log, on_epoch=on_epoch, should_stop=should_stop
+        )
+    if algorithm.reads_text:
+        from loom.training.text_classification import train_text_classifier
+
+        return train_text_classifier(
+            algorithm, params, spec, df, log, on_epoch=on_epoch, should_stop=should_stop
+        )
+    if algorithm.task == Task.EMBEDDING:
+        from loom.training.embedding_flow import train_embeddings
+
+        return train_embeddings(
+            algorithm, params, spec, df, log, on_epoch=on_epoch, should_stop=should_stop
+        )
     _check_spec(spec, algorithm.task)
     columns = [str(c) for c in df.columns]
     check_options(algorithm, params, spec.options, columns=columns, target=spec.target)

@@ -47,10 +47,24 @@ class _Run:
     spec: TrainingSpec
     log: Callable[[str], None]
     fit_seconds: float = 0.0
+    on_epoch: Callable[[int, dict[str, float]], None] | None = None
+    should_stop: Callable[[], bool] | None = None
 
-    def fit(self, *data: Sequence[str]) -> Any:
-        """Build and fit a fresh estimator; library warnings become log lines."""
+    def fit(self, *data: Sequence[str], stored: bool = False) -> Any:
+        """Build and fit a fresh estimator; library warnings become log lines.
+
+        Args:
+            data: the training documents (and tags).
+            stored: this fit is the model Loom keeps: epoch-trained estimators
+                stream their epochs to ``on_epoch`` and honour ``should_stop``
+                (held-out and fold fits stay quiet, as in the tabular flows).
+        """
         estimator = self.algorithm.build(self.params, self.spec.seed)
+        if stored:
+            if self.on_epoch is not None and hasattr(estimator, "on_epoch"):
+                estimator.on_epoch = self.on_epoch
+            if self.should_stop is not None and hasattr(estimator, "should_stop"):
+                estimator.should_stop = self.should_stop
         started = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -88,8 +102,13 @@ def train_text(
     spec: TrainingSpec,
     df: pd.DataFrame,
     log: Callable[[str], None],
+    *,
+    on_epoch: Callable[[int, dict[str, float]], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> TrainingOutcome:
     """Train a topic model or a sequence tagger on ``df``; deterministic per seed.
+
+    ``on_epoch``/``should_stop`` reach the stored model's fit (see ``train``).
 
     Raises:
         InvalidInputError: a bad split setting, not exactly one string feature
@@ -100,7 +119,7 @@ def train_text(
     options = spec.options.non_defaults()
     if options:
         log(f"training options {options} do not apply to text tasks; ignored")
-    run = _Run(algorithm, params, spec, log)
+    run = _Run(algorithm, params, spec, log, on_epoch=on_epoch, should_stop=should_stop)
     log(
         f"training {algorithm.name} ({algorithm.task}) on {len(df)} rows; "
         f"params {params.model_dump()}"
@@ -168,7 +187,7 @@ def _train_topics(run: _Run, df: pd.DataFrame) -> TrainingOutcome:
     else:
         metrics["perplexity"] = perplexity
     run.log(f"refitting on all {len(texts)} documents")
-    model = run.fit(texts)
+    model = run.fit(texts, stored=True)
     for measure in ("u_mass", "c_v"):
         value = model.coherence(texts, measure)
         if math.isfinite(value):
@@ -266,7 +285,7 @@ def _train_sequences(run: _Run, df: pd.DataFrame) -> TrainingOutcome:
         metrics, cv_metrics, details = _cross_validate(run, data, entity_tags)
         train_idx, n_test = list(range(len(data.texts))), len(data.texts)
         run.log(f"refitting on all {len(train_idx)} sentences")
-        model = run.fit(data.texts, data.tag_texts)
+        model = run.fit(data.texts, data.tag_texts, stored=True)
     else:
         model, metrics, details, train_idx, n_test = _holdout_sequences(
             run, data, entity_tags
@@ -294,7 +313,9 @@ def _holdout_sequences(
     """Fit on the training split and score the test split (the model is kept)."""
     train_idx, test_idx = _holdout(len(data.texts), run.spec, "sentences")
     run.log(f"holdout split: {len(train_idx)} train / {len(test_idx)} test sentences")
-    model = run.fit(_pick(data.texts, train_idx), _pick(data.tag_texts, train_idx))
+    model = run.fit(
+        _pick(data.texts, train_idx), _pick(data.tag_texts, train_idx), stored=True
+    )
     predicted = model.predict(_pick(data.texts, test_idx))
     metrics, details = sequence_metrics.evaluate(
         _pick(data.gold, test_idx), predicted, entity_tags
