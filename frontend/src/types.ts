@@ -115,6 +115,8 @@ export interface Algorithm {
   name: string;
   task: string;
   summary: string;
+  /** The model reads raw text from one string column (text classifiers). */
+  reads_text?: boolean;
   params: AlgorithmParam[];
   params_schema: Json;
 }

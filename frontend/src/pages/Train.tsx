@@ -10,6 +10,13 @@ import { errorField, FieldError, initialValues, ParamInput, rangeText, toParams,
 
 type Fe = { errField?: string; message?: string };
 
+function targetLabel(algo: Algorithm | undefined, needsTarget: boolean): string {
+  if (algo?.task === "sequence_labeling") return "Tags column (space-separated)";
+  if (algo?.task === "embedding") return "Label column (optional: scores the vectors by kNN accuracy)";
+  if (algo?.reads_text) return "Label column";
+  return `Target column${needsTarget ? "" : ` (not used for ${algo?.task.replace(/_/g, " ")})`}`;
+}
+
 function ColumnSelect(props: { testId: string; label: string; value: string; columns: DatasetColumn[]; disabled?: boolean; field: string; fe: Fe; onChange: (v: string) => void }) {
   return (
     <label className="field">
@@ -96,7 +103,9 @@ export function Train() {
   const algo = algorithms.data?.items.find((a) => a.name === algorithm);
   const columns = detail.data?.latest_version?.columns ?? [];
   const stringColumns = columns.filter((c) => c.logical_type === "string");
-  const text = algo ? TEXT_TASKS.has(algo.task) : false;
+  const text = algo ? TEXT_TASKS.has(algo.task) || Boolean(algo.reads_text) : false;
+  // Embeddings are unsupervised; a label column only scores them (kNN accuracy).
+  const optionalTarget = algo?.task === "embedding";
   const needsTarget = algo ? algo.task !== "clustering" && algo.task !== "topic_modeling" : true;
   const targetColumns = algo?.task === "sequence_labeling" ? stringColumns : columns;
 
@@ -121,7 +130,7 @@ export function Train() {
       params: toParams(algo, values),
       seed: Number(v.seed),
       experiment: v.experiment.trim() || "Default",
-      ...(needsTarget ? { target } : {}),
+      ...(needsTarget && (target || !optionalTarget) ? { target } : {}),
       ...(text && textColumn ? { features: [textColumn] } : {}),
       ...(v.mode === "cv" ? { cv_folds: Number(v.cvFolds) } : { test_size: Number(v.testSize) }),
       ...(v.runName.trim() ? { name: v.runName.trim() } : {}),
@@ -169,7 +178,7 @@ export function Train() {
             {(needsTarget || !text) && (
               <ColumnSelect
                 testId="train-target"
-                label={algo?.task === "sequence_labeling" ? "Tags column (space-separated)" : `Target column${needsTarget ? "" : ` (not used for ${algo?.task.replace(/_/g, " ")})`}`}
+                label={targetLabel(algo, needsTarget)}
                 value={target}
                 columns={targetColumns}
                 disabled={!needsTarget}

@@ -127,6 +127,7 @@ def describe(algorithm: Algorithm) -> dict[str, Any]:
         "task": str(algorithm.task),
         "summary": algorithm.summary,
         "handles_missing": algorithm.handles_missing,
+        "reads_text": algorithm.reads_text,
         "params": [info.as_dict() for info in param_infos(algorithm.Params)],
         "params_schema": algorithm.Params.model_json_schema(),
     }

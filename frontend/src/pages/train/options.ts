@@ -47,7 +47,7 @@ export const RESAMPLING: [ResamplingMethod, string][] = [
   ["smote", "SMOTE"],
 ];
 
-export const TEXT_TASKS = new Set(["topic_modeling", "sequence_labeling"]);
+export const TEXT_TASKS = new Set(["topic_modeling", "sequence_labeling", "embedding"]);
 
 /** Params a validation curve can sweep: numbers and choices. */
 export function sweepableParams(algo: Algorithm | undefined): AlgorithmParam[] {
