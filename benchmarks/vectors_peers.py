@@ -109,7 +109,9 @@ class FaissPeer:
 class LoomServer:
     """``loom server`` on loopback with its own LOOM_HOME and faiss thread count."""
 
-    def __init__(self, tmp: Path, threads: int) -> None:
+    def __init__(
+        self, tmp: Path, threads: int, extra_env: dict[str, str] | None = None
+    ) -> None:
         from loom import Client
 
         home = tmp / "home"
@@ -117,6 +119,7 @@ class LoomServer:
         port = peers.free_port()
         self.server = peers.loom_server(home, port, tmp)
         self.server.env["OMP_NUM_THREADS"] = str(threads)
+        self.server.env.update(extra_env or {})
         self.server.start()
         token = json.loads((home / "credentials").read_text())["token"]
         self.client = Client(f"http://127.0.0.1:{port}", token, timeout_s=3600)

@@ -219,7 +219,7 @@ class Collection:
             found = slots[slots >= 0]
             return GetResult(
                 ids=id_arr[slots >= 0],
-                vectors=seg.vectors.view[found].copy() if include_vectors else None,
+                vectors=seg.vectors_of(found) if include_vectors else None,
                 fields=seg.fields.take(found, names),
                 missing=id_arr[slots < 0].tolist(),
             )
@@ -270,6 +270,15 @@ class Collection:
             values = fields_by_query(seg, slots, names)
         return SearchResult(ids, dist, values, strategy)
 
+    def is_quick_search(self, nq: int, **options: Any) -> bool:
+        """Whether a search may run on the server's event loop (``Segment.is_quick``).
+
+        Never while a writer holds or awaits the lock (the read would wait on the
+        loop); a writer arriving just after this check stalls it for one write.
+        """
+        busy = self._closed or self._rw._writer or self._rw._writers_waiting
+        return not busy and self._segment.is_quick(nq, **options)
+
     def range_search(
         self,
         queries: Any,
@@ -288,23 +297,14 @@ class Collection:
         q = check_vectors(schema, queries, None, "queries")
         names = check_field_names(schema, fields)
         compiled = compile_filter(filter, schema.field_types()) if filter else None
-        out: list[RangeResult] = []
         with self._rw.read():
             seg = self._segment
             mask = compiled.mask(seg.fields, seg.n_slots) if compiled else None
-            for dist, slots in seg.range_search(
-                q, radius, mask, nprobe=nprobe, ef_search=ef_search
-            ):
-                order = np.argsort(
-                    -dist if schema.higher_is_closer else dist, kind="stable"
-                )
-                dist, slots = dist[order], slots[order]
-                out.append(
-                    RangeResult(
-                        seg.slot_ids.view[slots], dist, seg.fields.take(slots, names)
-                    )
-                )
-        return out
+            hits = seg.range_search(q, radius, mask, nprobe=nprobe, ef_search=ef_search)
+            return [
+                RangeResult(seg.slot_ids.view[s], d, seg.fields.take(s, names))
+                for d, s in hits
+            ]
 
     # ------------------------------------------------------ index maintenance
     def train(self) -> None:
@@ -335,7 +335,7 @@ class Collection:
                 raise ConflictError(f"collection {schema.name!r} is already rebuilding")
             seg = self._segment
             slots, ids = seg.live_rows()
-            vectors = seg.vectors.view[slots].copy()
+            vectors = seg.vectors_of(slots)
             columns = seg.fields.take(slots, list(schema.field_types()))
             self._pending = []
             thread = threading.Thread(

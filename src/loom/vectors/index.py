@@ -23,6 +23,7 @@ skips non-matching rows during the search rather than after it.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,26 @@ def _faiss_reason(exc: BaseException) -> str:
         if line.startswith("Error") and "' failed" in line:
             return line.split("' failed", 1)[0].split("'", 1)[-1]
     return lines[-1] if lines else type(exc).__name__
+
+
+@contextlib.contextmanager
+def one_omp_thread() -> Iterator[None]:
+    """Run Faiss on the calling thread alone for the duration of the block.
+
+    Faiss parallelises a search over its queries, so one query gains nothing
+    from a second OpenMP thread, yet still pays to wake it and to join it: on
+    these 2 busy cores that hand-off cost 0.05 ms to several ms per query.
+    ``omp_set_num_threads`` changes only the calling thread's setting (libgomp
+    keeps one per thread), so concurrent batch searches keep their threads.
+    """
+    before = int(faiss.omp_get_max_threads())
+    if before > 1:
+        faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        if before > 1:
+            faiss.omp_set_num_threads(before)
 
 
 def _chain(index: Any) -> list[Any]:
@@ -124,6 +145,15 @@ class FaissIndex:
             pq_owner.do_polysemous_training = False
         self.index_slots = index_slots if index_slots is not None else _NO_IDS.copy()
         self.supports_remove = not self.is_hnsw
+        # Flat and HNSW-Flat keep every vector as plain float32 (IndexFlat
+        # storage): the segment reads them back instead of holding a copy.
+        self.stores_float32 = self.n_pretransforms == 0 and (
+            isinstance(self.leaf, faiss.IndexFlat)
+            or (
+                self.is_hnsw
+                and isinstance(faiss.downcast_index(self.leaf.storage), faiss.IndexFlat)
+            )
+        )
 
     # ----------------------------------------------------------------- state
     @property
@@ -142,6 +172,32 @@ class FaissIndex:
     def training_size(self) -> int:
         """How many rows training samples: 256 per IVF cell or PQ centroid."""
         return 256 * max(self.nlist, 256)
+
+    def raw_vectors(self) -> NDArray[np.float32]:
+        """Zero-copy (ntotal, dim) view of a Flat / HNSW-Flat index's vectors.
+
+        Row ``p`` is the vector at internal position ``p`` (slot
+        ``index_slots[p]``). The view aliases Faiss's buffer, which the next
+        ``add`` may reallocate: use it under the collection's read lock only.
+        """
+        assert self.stores_float32
+        flat = self.leaf
+        if self.is_hnsw:
+            flat = faiss.downcast_index(self.leaf.storage)
+        n = int(flat.ntotal)
+        if n == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return faiss.rev_swig_ptr(flat.get_xb(), n * self.dim).reshape(n, self.dim)
+
+    def positions_of(self, slots: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Internal positions of indexed ``slots`` (non-IVF families).
+
+        ``index_slots`` is ascending: slots are appended in increasing order and
+        removals compact it stably. Slots not in the index get a clipped,
+        meaningless position; callers mask them.
+        """
+        pos = np.searchsorted(self.index_slots, slots)
+        return np.minimum(pos, max(len(self.index_slots) - 1, 0))
 
     # ----------------------------------------------------------------- writes
     def train(self, sample: NDArray[np.float32]) -> None:
@@ -239,7 +295,11 @@ class FaissIndex:
             ef_search: HNSW candidate list size for this call.
         """
         params, _keep = self._params(allowed, nprobe, ef_search)
-        dist, pos = self.index.search(queries, k, params=params)
+        if len(queries) == 1:
+            with one_omp_thread():
+                dist, pos = self.index.search(queries, k, params=params)
+        else:
+            dist, pos = self.index.search(queries, k, params=params)
         return dist, self._to_slots(pos)
 
     def range_search(

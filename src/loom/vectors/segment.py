@@ -8,7 +8,10 @@ the field columns and the vector matrix never need in-place updates.
 The raw float32 vectors are kept beside the index on purpose: they serve exact
 re-ranking, exact fallback for very selective filters, untrained IVF indexes,
 ``get``, evaluation and rebuilds with a different spec. A compressed index
-(PQ) alone could do none of these.
+(PQ) alone could do none of these. Flat and HNSW-Flat indexes already hold
+exactly those float32 vectors (an ``IndexFlat``), so for them the segment keeps
+no copy and reads the index's buffer (``FaissIndex.raw_vectors``): a second
+copy was 38-50 % of such a collection's memory.
 
 Filtered search rule (measured on GloVe-50 200k, cosine, 2 busy cores; the
 figures are in NOTES.md): when a filter leaves at most ``EXACT_FILTER_ROWS``
@@ -32,7 +35,8 @@ import faiss as _faiss
 import numpy as np
 from numpy.typing import NDArray
 
-from loom.vectors.fields import FieldStore, Growable, Mask
+from loom.vectors.fields import FieldStore, Growable, Mask, Matrix
+from loom.vectors.idmap import IdMap
 from loom.vectors.index import FaissIndex, faiss_metric
 from loom.vectors.schema import CollectionSchema, CollectionStats
 from loom.vectors.wal import WalRecord
@@ -44,33 +48,8 @@ faiss: Any = _faiss
 # At or below this many matching rows a filtered search scans them exactly.
 EXACT_FILTER_ROWS = 20_000
 _NO_IDS = np.zeros(0, dtype=np.int64)
-
-
-class _Matrix:
-    """A (rows, dim) float32 matrix with amortised appends."""
-
-    def __init__(self, dim: int) -> None:
-        self._data = np.zeros((16, dim), dtype=np.float32)
-        self.size = 0
-
-    def extend(self, rows: NDArray[np.float32]) -> None:
-        need = self.size + len(rows)
-        if need > len(self._data):
-            grown = np.zeros(
-                (max(need, 2 * len(self._data)), self._data.shape[1]), np.float32
-            )
-            grown[: self.size] = self._data[: self.size]
-            self._data = grown
-        self._data[self.size : need] = rows
-        self.size = need
-
-    @property
-    def view(self) -> NDArray[np.float32]:
-        return self._data[: self.size]
-
-    @property
-    def nbytes(self) -> int:
-        return int(self._data.nbytes)
+# Multiply-adds under which one search answers in well under 1 ms on one core.
+QUICK_SEARCH_WORK = 4_000_000
 
 
 class Segment:
@@ -83,10 +62,10 @@ class Segment:
     def __init__(self, schema: CollectionSchema) -> None:
         self.schema = schema
         self.index = FaissIndex(schema.dim, schema.metric, schema.index.factory)
-        self.vectors = _Matrix(schema.dim)
+        self.vectors = Matrix(schema.dim)
         self.slot_ids = Growable(np.int64, -1)
         self.alive = Growable(np.bool_, False)
-        self.id_to_slot: dict[int, int] = {}
+        self.id_map = IdMap()
         self.fields = FieldStore(schema.field_types())
         self.tombstones = 0  # dead slots still inside the index (HNSW)
 
@@ -96,12 +75,45 @@ class Segment:
 
     @property
     def count(self) -> int:
-        return len(self.id_to_slot)
+        return len(self.id_map)
+
+    @property
+    def index_holds_vectors(self) -> bool:
+        """Whether the raw vectors are read from the index (Flat, HNSW-Flat)."""
+        return bool(self.index.stores_float32)
 
     def slots_of(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
         """Slot of each id, -1 where the id is absent."""
-        get = self.id_to_slot.get
-        return np.array([get(i, -1) for i in ids.tolist()], dtype=np.int64)
+        return self.id_map.lookup(ids)
+
+    def vectors_of(self, slots: NDArray[np.int64]) -> NDArray[np.float32]:
+        """A copy of the raw vectors of live ``slots`` (any shape of slots)."""
+        if not self.index_holds_vectors:
+            return self.vectors.view[slots]
+        if self.index.ntotal == 0:
+            return np.zeros((*np.shape(slots), self.schema.dim), dtype=np.float32)
+        return self.index.raw_vectors()[self.index.positions_of(slots)]
+
+    def scan_base(
+        self, allowed: Mask | None
+    ) -> tuple[NDArray[np.float32], NDArray[np.int64] | None]:
+        """Vectors an exact scan reads, and the slot of each row (None: row = slot).
+
+        ``allowed`` None means every live row. The base is a view when every
+        row qualifies and a gathered copy otherwise.
+        """
+        if self.index_holds_vectors:
+            base, row_slots = self.index.raw_vectors(), self.index.index_slots
+            if allowed is None and self.count == len(base):
+                return base, row_slots
+            keep = (self.alive.view if allowed is None else allowed)[row_slots]
+        else:
+            base, row_slots = self.vectors.view, None
+            if allowed is None and self.count == self.n_slots:
+                return base, None
+            keep = self.alive.view if allowed is None else allowed
+        rows = np.flatnonzero(keep)
+        return base[rows], rows if row_slots is None else row_slots[rows]
 
     @classmethod
     def build(
@@ -137,11 +149,12 @@ class Segment:
         self.delete(ids)
         start = self.n_slots
         slots = np.arange(start, start + len(ids), dtype=np.int64)
-        self.vectors.extend(vectors)
+        if not self.index_holds_vectors:
+            self.vectors.extend(vectors)
         self.slot_ids.extend(ids)
         self.alive.extend(np.ones(len(ids), dtype=bool))
         self.fields.append(columns, len(ids))
-        self.id_to_slot.update(zip(ids.tolist(), slots.tolist(), strict=True))
+        self.id_map.assign(ids, slots)
         if self.index.is_trained:
             self.index.add(slots, vectors)
 
@@ -151,8 +164,8 @@ class Segment:
         slots = slots[slots >= 0]
         if len(slots) == 0:
             return 0
-        for i in self.slot_ids.view[slots].tolist():
-            del self.id_to_slot[i]
+        slots = np.unique(slots)
+        self.id_map.remove(self.slot_ids.view[slots])
         self.alive.view[slots] = False
         if self.index.is_trained and not self.index.remove(slots):
             self.tombstones += len(slots)
@@ -164,8 +177,8 @@ class Segment:
         n_sample = min(len(live), self.index.training_size())
         rng = np.random.default_rng(seed)
         sample = np.sort(rng.choice(live, size=n_sample, replace=False))
-        self.index.train(self.vectors.view[sample])
-        self.index.add(live.astype(np.int64), self.vectors.view[live])
+        self.index.train(self.vectors_of(sample))
+        self.index.add(live.astype(np.int64), self.vectors_of(live))
 
     def live_rows(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """(slots, ids) of live rows in slot order."""
@@ -174,7 +187,7 @@ class Segment:
 
     def memory_bytes(self) -> dict[str, int]:
         """Bytes held by the index, the raw vectors, the fields and the id map."""
-        id_map = self.slot_ids.nbytes + self.alive.nbytes + 100 * len(self.id_to_slot)
+        id_map = self.slot_ids.nbytes + self.alive.nbytes + self.id_map.nbytes
         return {
             "index": self.index.memory_bytes(),
             "vectors": self.vectors.nbytes,
@@ -201,6 +214,33 @@ class Segment:
         )
 
     # ---------------------------------------------------------------- search
+    def is_quick(
+        self,
+        nq: int,
+        *,
+        filter: str | None = None,
+        nprobe: int | None = None,
+        ef_search: int | None = None,
+        rerank: int | None = None,
+        exact: bool = False,
+    ) -> bool:
+        """Whether a search costs at most ``QUICK_SEARCH_WORK`` multiply-adds.
+
+        A filter or ``exact`` touches every row; IVF compares the probed
+        cells' share of rows; HNSW about M (32) neighbours per candidate kept.
+        """
+        idx = self.index
+        if exact or filter or not idx.is_trained or idx.ntotal == 0:
+            rows = self.n_slots
+        elif idx.nlist:
+            probed = min(nprobe or int(idx.ivf.nprobe), idx.nlist)
+            rows = self.count * probed // idx.nlist
+        elif idx.is_hnsw:
+            rows = 32 * (ef_search or int(idx.leaf.hnsw.efSearch))
+        else:
+            rows = self.count  # Flat, PQ, SQ: a full scan
+        return nq * (rows + (rerank or 0)) * self.schema.dim <= QUICK_SEARCH_WORK
+
     def search(
         self,
         queries: NDArray[np.float32],
@@ -267,12 +307,7 @@ class Segment:
         self, queries: NDArray[np.float32], k: int, allowed: Mask | None
     ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
         """Brute-force top-k over live rows (or over ``allowed`` rows)."""
-        if allowed is None and self.count == self.n_slots:
-            candidates = None
-            base = self.vectors.view
-        else:
-            candidates = np.flatnonzero(self.alive.view if allowed is None else allowed)
-            base = self.vectors.view[candidates]
+        base, row_slots = self.scan_base(allowed)
         nq = len(queries)
         dist = np.full((nq, k), self._worst, dtype=np.float32)
         slots = np.full((nq, k), -1, dtype=np.int64)
@@ -281,7 +316,7 @@ class Segment:
             return dist, slots
         d, i = faiss.knn(queries, base, kk, metric=faiss_metric(self.schema.metric))
         dist[:, :kk] = d
-        slots[:, :kk] = i if candidates is None else np.where(i >= 0, candidates[i], -1)
+        slots[:, :kk] = i if row_slots is None else np.where(i >= 0, row_slots[i], -1)
         return dist, slots
 
     def rerank(
@@ -289,7 +324,7 @@ class Segment:
     ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
         """Re-score candidate slots with exact distances and keep the best k."""
         valid = slots >= 0
-        vecs = self.vectors.view[np.where(valid, slots, 0)]
+        vecs = self.vectors_of(np.where(valid, slots, 0))
         if self.schema.metric == "l2":
             exact = ((vecs - queries[:, None, :]) ** 2).sum(axis=2)
             exact[~valid] = np.inf
@@ -310,7 +345,7 @@ class Segment:
         nprobe: int | None = None,
         ef_search: int | None = None,
     ) -> list[tuple[NDArray[np.float32], NDArray[np.int64]]]:
-        """Per query, (distances, slots) of rows within ``radius``.
+        """Per query, (distances, slots) of rows within ``radius``, best first.
 
         L2: squared distance < radius; ip/cosine: score > radius (Faiss's rule).
         """
@@ -325,15 +360,20 @@ class Segment:
             except RuntimeError:
                 pass  # this family has no range search (e.g. PQ): scan exactly
             else:
-                return [
-                    (dist[lims[q] : lims[q + 1]], slots[lims[q] : lims[q + 1]])
-                    for q in range(len(queries))
-                ]
-        candidates = np.flatnonzero(allowed)
+                return self._ranked(lims, dist, slots)
+        rows, row_slots = self.scan_base(allowed)
         base = faiss.IndexFlat(self.schema.dim, faiss_metric(self.schema.metric))
-        base.add(self.vectors.view[candidates])
+        base.add(rows)
         lims, dist, pos = base.range_search(queries, float(radius))
-        return [
-            (dist[lims[q] : lims[q + 1]], candidates[pos[lims[q] : lims[q + 1]]])
-            for q in range(len(queries))
-        ]
+        return self._ranked(lims, dist, pos if row_slots is None else row_slots[pos])
+
+    def _ranked(
+        self, lims: NDArray[np.int64], dist: NDArray[np.float32], slots: NDArray[Any]
+    ) -> list[tuple[NDArray[np.float32], NDArray[np.int64]]]:
+        """Split Faiss's CSR range answer per query, closest first."""
+        out = []
+        for q in range(len(lims) - 1):
+            d, s = dist[lims[q] : lims[q + 1]], slots[lims[q] : lims[q + 1]]
+            order = np.argsort(-d if self.schema.higher_is_closer else d, kind="stable")
+            out.append((d[order], s[order].astype(np.int64)))
+        return out

@@ -1,11 +1,12 @@
 """Atomic snapshots of a segment: data files first, the manifest last.
 
-Each data file (Faiss index, its id map, raw vectors as ``.npy``, ids and
-fields as Arrow IPC) is written to a temporary name, fsynced and renamed with
-``os.replace``. Then ``manifest.json`` is replaced the same way; it names the
-files and the WAL sequence number the snapshot covers, so it is the commit
-point: a crash before it leaves the previous manifest and its files intact,
-and the WAL replays on top. Files no manifest names are deleted afterwards.
+Each data file (Faiss index, its id map, raw vectors as ``.npy`` unless the
+index holds them, as Flat and HNSW-Flat do, ids and fields as Arrow IPC) is
+written to a temporary name, fsynced and renamed with ``os.replace``. Then
+``manifest.json`` is replaced the same way; it names the files and the WAL
+sequence number the snapshot covers, so it is the commit point: a crash
+before it leaves the previous manifest and its files intact, and the WAL
+replays on top. Files no manifest names are deleted afterwards.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from loom.vectors.fields import (
     Vocabulary,
     new_column,
 )
+from loom.vectors.idmap import IdMap
 from loom.vectors.index import FaissIndex
 from loom.vectors.schema import CollectionSchema, FieldType
 from loom.vectors.segment import Segment
@@ -69,9 +71,10 @@ def write_snapshot(directory: Path, segment: Segment, wal_seq: int) -> dict[str,
     files = {
         "index": f"index-{tag}.faiss",
         "index_slots": f"index_slots-{tag}.npy",
-        "vectors": f"vectors-{tag}.npy",
         "rows": f"rows-{tag}.arrow",
     }
+    if not segment.index_holds_vectors:  # Flat / HNSW-Flat: inside the index
+        files["vectors"] = f"vectors-{tag}.npy"
     index_tmp = directory / f".{files['index']}.tmp"
     slots_tmp = directory / f".{files['index_slots']}.tmp"
     segment.index.save(index_tmp, slots_tmp)
@@ -79,9 +82,10 @@ def write_snapshot(directory: Path, segment: Segment, wal_seq: int) -> dict[str,
         with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, directory / final)
-    write_atomic(
-        directory / files["vectors"], lambda fh: np.save(fh, segment.vectors.view)
-    )
+    if "vectors" in files:
+        write_atomic(
+            directory / files["vectors"], lambda fh: np.save(fh, segment.vectors.view)
+        )
     table = _rows_table(segment)
 
     def write_rows(fh: IO[bytes]) -> None:
@@ -128,7 +132,8 @@ def load_snapshot(directory: Path, manifest: dict[str, Any]) -> Segment:
         directory / files["index"],
         directory / files["index_slots"],
     )
-    segment.vectors.extend(np.load(directory / files["vectors"]))
+    if not segment.index_holds_vectors:
+        segment.vectors.extend(np.load(directory / files["vectors"]))
     with pa.memory_map(str(directory / files["rows"]), "r") as source:
         table = ipc.open_file(source).read_all()
     ids = table.column("_id").to_numpy().astype(np.int64)
@@ -136,7 +141,7 @@ def load_snapshot(directory: Path, manifest: dict[str, Any]) -> Segment:
     segment.slot_ids.extend(ids)
     segment.alive.extend(alive)
     live = np.flatnonzero(alive)
-    segment.id_to_slot = dict(zip(ids[live].tolist(), live.tolist(), strict=True))
+    segment.id_map = IdMap.from_arrays(ids[live], live.astype(np.int64))
     for name, ftype in schema.field_types().items():
         segment.fields.columns[name] = _column_from_arrow(
             ftype, table.column(name).combine_chunks()

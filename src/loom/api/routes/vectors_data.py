@@ -10,7 +10,7 @@ batch never stalls the event loop.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from fastapi import APIRouter, Request, Response
@@ -28,7 +28,6 @@ from loom.vectors.binary import (
     read_npy,
     search_results_to_arrow,
 )
-from loom.vectors.collection import Collection
 from loom.vectors.schemas import (
     DeleteRequest,
     DeleteResult,
@@ -42,6 +41,9 @@ from loom.vectors.schemas import (
     WriteRequest,
     WriteResult,
 )
+
+if TYPE_CHECKING:
+    from loom.vectors.sharding import AnyCollection
 
 router = APIRouter(tags=["vectors"])
 # Search authenticates inside its handler (as predict does) and is included
@@ -81,7 +83,7 @@ def _content_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-async def _write(request: Request, collection: Collection, *, replace: bool) -> Any:
+async def _write(request: Request, collection: AnyCollection, *, replace: bool) -> Any:
     body = await request.body()
     ids: Any
     vectors: Any
@@ -170,7 +172,7 @@ def _binary_options(request: Request) -> SearchOptions:
         ) from None
 
 
-def _resolve_cold(request: Request, name: str) -> Collection:
+def _resolve_cold(request: Request, name: str) -> AnyCollection:
     """Authenticate and find the collection through the database (thread pool)."""
     principal = authenticate_request(request)
     if principal.scope == "endpoint":
@@ -180,16 +182,51 @@ def _resolve_cold(request: Request, name: str) -> Collection:
         return vector_service(state).open(session, principal.workspace_id, name)
 
 
-def _resolve_warm(request: Request, name: str) -> Collection | None:
-    """The collection from memory when the caller's token is cached and fresh."""
+def _resolve_warm(request: Request, name: str) -> AnyCollection | None:
+    """The collection from memory when the caller's token is cached.
+
+    A token older than the cache's TTL (but within ``max_stale_s``) is still
+    served and re-checked in the background, as predict does, so a search
+    never waits on the database once the token has been seen.
+    """
     state = get_state(request)
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or state.vectors is None:
         return None
     cached = state.principals.peek(token.strip())
-    if cached is None or not cached[1] or cached[0].scope == "endpoint":
+    if cached is None or cached[0].scope == "endpoint":
         return None
+    if not cached[1]:  # stale: serve it, re-check off the request (as predict)
+        state.principals.refresh_in_background(token.strip(), state.db)
     return state.vectors.peek(cached[0].workspace_id, name)
+
+
+def _is_quick(collection: Any, queries: Any, options: SearchOptions) -> bool:
+    """Whether to search on the event loop instead of the thread pool.
+
+    The hop to a pool thread and back, plus waking Faiss's OpenMP team there,
+    cost more than a single ANN query itself on these 2 busy cores; a search
+    the collection judges quick (well under 1 ms) runs inline. Anything else
+    (batches, filters, exact scans, Flat) keeps the loop free. A collection
+    without ``is_quick_search`` (e.g. sharded) always goes to the pool.
+    """
+    quick = getattr(collection, "is_quick_search", None)
+    if quick is None or queries is None:  # text queries: the model runs first
+        return False
+    shape = getattr(queries, "shape", None)
+    nq = (shape[0] if len(shape) == 2 else 1) if shape is not None else len(queries)
+    if nq > 4:
+        return False
+    return bool(
+        quick(
+            nq,
+            filter=options.filter,
+            nprobe=options.nprobe,
+            ef_search=options.ef_search,
+            rerank=options.rerank,
+            exact=options.exact,
+        )
+    )
 
 
 @search_router.post(
@@ -217,9 +254,12 @@ async def search(name: str, request: Request) -> Response:
         parsed = _parse(SearchRequest, body)
         queries, ids, options = parsed.vectors, parsed.ids, parsed
     service = vector_service(get_state(request))
-    result, took_ms = await run_in_threadpool(
-        service.search, collection, queries, options, ids
-    )
+    if ids is None and _is_quick(collection, queries, options):
+        result, took_ms = service.search(collection, queries, options, ids)
+    else:
+        result, took_ms = await run_in_threadpool(
+            service.search, collection, queries, options, ids
+        )
     headers = {"X-Loom-Strategy": result.strategy, "X-Loom-Took-Ms": f"{took_ms:.3f}"}
     if ARROW_STREAM in request.headers.get("accept", ""):
         content = search_results_to_arrow(result.ids, result.distances, result.fields)
