@@ -27,11 +27,12 @@ BATCH = 50_000
 
 def _summary(c: Any) -> dict[str, Any]:
     evaluation = c.last_evaluation or {}
+    shards = f", {c.shards} shards" if c.shards > 1 else ""
     return {
         "name": c.name,
         "dim": c.dim,
         "metric": c.metric,
-        "index": c.index.factory + (" +refine" if c.index.refine else ""),
+        "index": c.index.factory + (" +refine" if c.index.refine else "") + shards,
         "count": c.stats.count,
         "memory_mib": round(c.stats.memory_bytes.get("total", 0) / 2**20, 2),
         "recall": evaluation.get("recall_at_k"),
@@ -54,9 +55,10 @@ def create(
     refine: bool = typer.Option(False, "--refine", help="Re-rank exactly."),
     expected_rows: int = typer.Option(None, "--expected-rows"),
     memory_budget_mb: float = typer.Option(None, "--memory-budget-mb"),
+    shards: int = typer.Option(1, "--shards", help=">1: Ray actors on the server."),
     json_out: bool = JsonOption,
 ) -> None:
-    """Create a collection."""
+    """Create a collection (``--shards N`` spreads it over a Ray cluster)."""
     fields = []
     for spec in field:
         fname, sep, ftype = spec.partition(":")
@@ -72,6 +74,7 @@ def create(
         spec_arg,
         expected_rows=expected_rows,
         memory_budget_mb=memory_budget_mb,
+        shards=shards,
     )
     if json_out:
         return print_json(created)
@@ -192,9 +195,7 @@ def _file_command(op: str, doc: str) -> None:
     app.command(op)(handle_errors(command))
 
 
-_file_command(
-    "insert", "Insert rows from a file (ids default to row numbers for .npy)."
-)
+_file_command("insert", "Insert rows from a file (.npy: ids default to row numbers).")
 _file_command("upsert", "Insert or replace rows from a file.")
 
 
@@ -238,6 +239,7 @@ def search(
     vector: str = typer.Option(None, "--vector", help='"0.1,0.2,…"'),
     id: int = typer.Option(None, "--id", help="Search with a stored row's vector."),
     file: Path = typer.Option(None, "--file", help="(nq, dim) .npy of queries."),
+    text: str = typer.Option(None, "--text", help="Embedded by the fill's model."),
     k: int = typer.Option(10, "--k"),
     filter: str = typer.Option(None, "--filter"),
     nprobe: int = typer.Option(None, "--nprobe"),
@@ -247,9 +249,9 @@ def search(
     exact: bool = typer.Option(False, "--exact", help="Brute force (ground truth)."),
     json_out: bool = JsonOption,
 ) -> None:
-    """Top-k neighbours of a vector, a stored row or a file of queries."""
-    if sum(x is not None for x in (vector, id, file)) != 1:
-        raise ValueError("give exactly one of --vector, --id and --file")
+    """Top-k neighbours of a vector, a stored row, a file of queries or a text."""
+    if sum(x is not None for x in (vector, id, file, text)) != 1:
+        raise ValueError("give exactly one of --vector, --id, --file and --text")
     queries: Any = None
     if vector is not None:
         queries = [float(x) for x in vector.split(",") if x.strip()]
@@ -260,6 +262,7 @@ def search(
         name,
         queries,
         ids=[id] if id is not None else None,
+        text=text,
         k=k,
         filter=filter,
         nprobe=nprobe,
@@ -370,10 +373,15 @@ def fill(
     field_columns: str = typer.Option("", "--field-columns"),
     dataset_version: int = typer.Option(None, "--dataset-version"),
     mode: str = typer.Option("upsert", "--mode", help="upsert or insert."),
+    text_column: str = typer.Option(None, "--text-column", help="Embed this."),
+    model: str = typer.Option(None, "--model", help="Embedding model (registered)."),
+    model_version: int = typer.Option(None, "--model-version"),
+    run_id: str = typer.Option(None, "--run-id", help="Embedding model (a run)."),
     wait: bool = typer.Option(True, "--wait/--no-wait"),
     json_out: bool = JsonOption,
 ) -> None:
-    """Fill a collection from a dataset that holds vectors (a background job)."""
+    """Fill a collection from a dataset's vectors, or its texts embedded by a
+    model (a background job)."""
     job = Client().vectors.fill(
         name,
         dataset=dataset,
@@ -383,6 +391,10 @@ def fill(
         field_columns=[c for c in field_columns.split(",") if c],
         dataset_version=dataset_version,
         mode=mode,
+        text_column=text_column,
+        model=model,
+        model_version=model_version,
+        run_id=run_id,
         wait=wait,
     )
     print_json(job) if json_out else print(f"{job.id} {job.state.value} {job.result}")

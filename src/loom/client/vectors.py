@@ -92,9 +92,11 @@ class Vectors:
         index: IndexArg = None,
         expected_rows: int | None = None,
         memory_budget_mb: float | None = None,
+        shards: int = 1,
     ) -> CollectionPublic:
         """Create a collection; leave ``index`` None to let Loom choose (see
-        ``.advice`` on the answer)."""
+        ``.advice`` on the answer). ``shards`` > 1 spreads the rows over that
+        many Ray actors on the server (``LOOM_RAY_ADDRESS`` or a local Ray)."""
         body = {
             "name": name,
             "dim": dim,
@@ -106,6 +108,7 @@ class Vectors:
             "index": _index_json(index),
             "expected_rows": expected_rows,
             "memory_budget_mb": memory_budget_mb,
+            "shards": shards,
         }
         return CollectionPublic.model_validate(
             self._t.json("POST", "/collections", json=body)
@@ -203,6 +206,7 @@ class Vectors:
         vectors: Any = None,
         *,
         ids: Sequence[int] | None = None,
+        text: str | Sequence[str] | None = None,
         k: int = 10,
         filter: str | None = None,
         nprobe: int | None = None,
@@ -212,7 +216,9 @@ class Vectors:
         exact: bool = False,
         binary: bool | None = None,
     ) -> SearchResults:
-        """Top-k neighbours of each query vector (or of stored rows ``ids``).
+        """Top-k neighbours of each query vector, of stored rows ``ids``, or of
+        ``text`` (collections filled from an embedding model: the server
+        embeds each text with it).
 
         ``binary`` None sends NumPy batches of ≥ 64 queries as ``.npy`` and
         reads Arrow back; True/False forces the choice.
@@ -227,7 +233,10 @@ class Vectors:
         }
         options = {key: v for key, v in options.items() if v is not None}
         path = f"/collections/{name}/search"
-        if ids is None:
+        if text is not None:
+            texts = [text] if isinstance(text, str) else [*text]
+            body = {**options, "text": texts, "fields": [*fields]}
+        elif ids is None:
             queries = np.asarray(vectors, dtype=np.float32)
             if queries.ndim == 1:
                 queries = queries.reshape(1, -1)
@@ -354,9 +363,15 @@ class Vectors:
         field_columns: Sequence[str] = (),
         dataset_version: int | None = None,
         mode: str = "upsert",
+        text_column: str | None = None,
+        model: str | None = None,
+        model_version: int | None = None,
+        run_id: str | None = None,
         wait: bool = True,
     ) -> JobPublic:
-        """Fill the collection from a dataset's vectors in a ``vectors.fill`` job."""
+        """Fill the collection in a ``vectors.fill`` job from a dataset's vectors,
+        or from ``text_column`` embedded by an embedding ``model`` (registered
+        name, ``model_version`` None: the latest) or ``run_id``."""
         body = {
             "dataset": dataset,
             "dataset_version": dataset_version,
@@ -365,6 +380,10 @@ class Vectors:
             "vector_columns": None if vector_columns is None else [*vector_columns],
             "field_columns": [*field_columns],
             "mode": mode,
+            "text_column": text_column,
+            "model": model,
+            "model_version": model_version,
+            "run_id": run_id,
         }
         job = self._t.json("POST", f"/collections/{name}/fill", json=body)
         return JobPublic.model_validate(self._t.wait_job(job["id"]) if wait else job)

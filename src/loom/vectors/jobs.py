@@ -14,12 +14,14 @@ honouring cancellation meanwhile, turns that answer into the job's result or
 error. The job's state, logs, cancel and retry are those of every other job,
 and no part of this needs Ray.
 
-Parameters (``JobPublic.params``): ``collection``, ``dim``, ``dataset``,
-``dataset_version``, ``id_column``, ``vector_column`` or ``vector_columns``,
-``field_columns``, ``mode`` and ``embedder``. ``embedder`` is null today (the
-dataset already holds the vectors); a later ``{"model", "version"}`` value will
-make the worker compute vectors from a column with a registered model before
-the same spool hand-off.
+Parameters (``JobPublic.params``): ``collection``, ``dim``, ``metric``,
+``dataset``, ``dataset_version``, ``id_column``, ``vector_column`` or
+``vector_columns`` or ``text_column``, ``field_columns``, ``mode`` and
+``embedder``. ``embedder`` is null when the dataset holds the vectors; else it
+is the embedding model (``loom.vectors.embedder``, checked by the route: task
+and dimension) that the worker loads once and runs on ``text_column`` batch by
+batch before the same spool hand-off. A successful ingest records it on the
+collection, so searches may then send text.
 """
 
 from __future__ import annotations
@@ -38,12 +40,14 @@ import numpy as np
 from loom.core.errors import ConflictError, InvalidInputError, LoomError
 from loom.jobs.context import JobContext
 from loom.vectors.binary import read_arrow_rows, vectors_from_column, write_arrow_rows
+from loom.vectors.embedder import embed_texts
 
 if TYPE_CHECKING:
     from loom.vectors.service import VectorService
 
 logger = logging.getLogger(__name__)
 BATCH_ROWS = 50_000
+EMBED_BATCH_ROWS = 2_000  # texts per model call: bounded memory, frequent logs
 REQUEST, DONE = "request.json", "done.json"
 
 
@@ -64,8 +68,6 @@ def spool_dir(home: Path) -> Path:
 def run_fill(ctx: JobContext) -> dict[str, Any]:
     """Read the dataset into spooled Arrow batches, then wait for the server."""
     p = ctx.params
-    if p.get("embedder") is not None:
-        raise InvalidInputError("an embedder model is not supported yet")
     spool = spool_dir(ctx.settings.home) / ctx.job_id
     shutil.rmtree(spool, ignore_errors=True)
     spool.mkdir(parents=True)
@@ -78,6 +80,7 @@ def run_fill(ctx: JobContext) -> dict[str, Any]:
                 "collection": p["collection"],
                 "mode": p["mode"],
                 "batches": batches,
+                "embedder": p.get("embedder"),
             },
         )
         ctx.log(f"spooled {rows} rows in {len(batches)} batches; waiting for ingest")
@@ -103,12 +106,17 @@ def _spool_dataset(ctx: JobContext, spool: Path) -> tuple[list[str], int]:
             ref=p["dataset"],
             version=p.get("dataset_version"),
         ).artifact_key
-    vector_cols = (
-        [p["vector_column"]] if p.get("vector_column") else p["vector_columns"]
-    )
+    if p.get("text_column"):
+        vector_cols = [p["text_column"]]
+    elif p.get("vector_column"):
+        vector_cols = [p["vector_column"]]
+    else:
+        vector_cols = p["vector_columns"]
     needed = [p["id_column"], *vector_cols, *p.get("field_columns", [])]
     batches: list[str] = []
     rows = 0
+    bundle = _load_embedder(ctx)
+    size = BATCH_ROWS if bundle is None else EMBED_BATCH_ROWS
     with ctx.artifacts.local_path(key) as path:
         source = pq.ParquetFile(path)
         present = source.schema_arrow.names
@@ -118,8 +126,8 @@ def _spool_dataset(ctx: JobContext, spool: Path) -> tuple[list[str], int]:
                     f"dataset {p['dataset']!r} has no column {column!r}; "
                     f"columns are {present}"
                 )
-        for batch in source.iter_batches(batch_size=BATCH_ROWS, columns=needed):
-            ids, vectors, fields = _columns(batch, p, rows)
+        for batch in source.iter_batches(batch_size=size, columns=needed):
+            ids, vectors, fields = _columns(batch, p, rows, bundle)
             name = f"batch-{len(batches):05d}.arrow"
             (spool / name).write_bytes(write_arrow_rows(ids, vectors, fields))
             batches.append(name)
@@ -129,10 +137,28 @@ def _spool_dataset(ctx: JobContext, spool: Path) -> tuple[list[str], int]:
     return batches, rows
 
 
+def _load_embedder(ctx: JobContext) -> Any:
+    """The embedding model's bundle (None: the dataset holds the vectors)."""
+    embedder = ctx.params.get("embedder")
+    if embedder is None:
+        return None
+    from loom.training.bundle import ModelBundle
+
+    with ctx.artifacts.local_path(embedder["artifact_key"]) as path:
+        bundle = ModelBundle.load(path)
+    ctx.log(f"embedding {ctx.params['text_column']!r} with {bundle.algorithm}")
+    return bundle
+
+
 def _columns(
-    batch: Any, p: dict[str, Any], offset: int
+    batch: Any, p: dict[str, Any], offset: int, bundle: Any = None
 ) -> tuple[np.ndarray, np.ndarray, dict[str, list[Any]]]:
-    """Ids, (n, dim) vectors and field lists of one record batch, checked."""
+    """Ids, (n, dim) vectors and field lists of one record batch, checked.
+
+    With a ``bundle`` the vectors are the model's embeddings of the text
+    column; under cosine, rows it embeds as all zeros (no known word) are
+    dropped, since they have no direction to compare.
+    """
     import pyarrow as pa
 
     id_col = batch.column(p["id_column"])
@@ -140,7 +166,9 @@ def _columns(
         raise InvalidInputError(
             f"id column {p['id_column']!r} must be non-null integers; got {id_col.type}"
         )
-    if p.get("vector_column"):
+    if bundle is not None:
+        vectors = embed_texts(bundle, batch.column(p["text_column"]).to_pylist())
+    elif p.get("vector_column"):
         vectors = vectors_from_column(
             batch.column(p["vector_column"]), p["vector_column"]
         )
@@ -166,7 +194,13 @@ def _columns(
     fields = {
         name: batch.column(name).to_pylist() for name in p.get("field_columns", [])
     }
-    return id_col.to_numpy().astype(np.int64), vectors, fields
+    ids = id_col.to_numpy().astype(np.int64)
+    if bundle is not None and p.get("metric") == "cosine":
+        keep = np.flatnonzero(np.abs(vectors).sum(axis=1) > 0)
+        if len(keep) < len(ids):
+            ids, vectors = ids[keep], vectors[keep]
+            fields = {n: [v[i] for i in keep.tolist()] for n, v in fields.items()}
+    return ids, vectors, fields
 
 
 def _wait_for_answer(ctx: JobContext, done: Path) -> dict[str, Any]:
@@ -251,6 +285,8 @@ class FillIngester:
         for name in names:
             ids, vectors, fields = read_arrow_rows((job_dir / name).read_bytes())
             written += write(ids, vectors, fields or None)
+        if request.get("embedder"):
+            self.service.record_embedder(collection, request["embedder"])
         return {"written": written, "count": collection.count()}
 
 

@@ -1,7 +1,10 @@
 """Collections of every workspace under one root, opened once and snapshotted.
 
-Layout: ``root/<workspace_id>/<collection name>/``. The REST layer passes the
-caller's workspace id on every call, so one workspace can never name another
+Layout: ``root/<workspace_id>/<collection name>/``, holding either one
+``Collection`` (``manifest.json``) or, for ``shards > 1``, a
+``ShardedCollection`` (``sharded.json`` plus ``shard-NNN/`` directories).
+The REST layer passes the caller's workspace id on every call, so one
+workspace can never name another
 workspace's directory; both path parts are checked against strict patterns
 before touching the filesystem.
 """
@@ -17,6 +20,7 @@ from pathlib import Path
 from loom.core.errors import ConflictError, InvalidInputError, NotFoundError
 from loom.vectors.collection import Collection
 from loom.vectors.schema import NAME_PATTERN, CollectionSchema
+from loom.vectors.sharding import SHARDS_FILE, AnyCollection, ShardedCollection
 
 logger = logging.getLogger(__name__)
 _WORKSPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -34,7 +38,7 @@ class VectorManager:
 
     def __init__(self, root: Path, *, snapshot_interval_s: float = 60.0) -> None:
         self.root = root
-        self._open: dict[tuple[str, str], Collection] = {}
+        self._open: dict[tuple[str, str], AnyCollection] = {}
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -57,8 +61,8 @@ class VectorManager:
             )
         return self.root / workspace_id / name
 
-    def create(self, workspace_id: str, schema: CollectionSchema) -> Collection:
-        """Create a collection in the workspace.
+    def create(self, workspace_id: str, schema: CollectionSchema) -> AnyCollection:
+        """Create a collection in the workspace (sharded over Ray when shards > 1).
 
         Raises:
             ConflictError: the workspace already has a collection of that name.
@@ -69,11 +73,15 @@ class VectorManager:
                 raise ConflictError(
                     f"collection {schema.name!r} already exists in this workspace"
                 )
-            collection = Collection.create(directory, schema)
+            collection: AnyCollection
+            if schema.shards > 1:
+                collection = ShardedCollection.create(directory, schema)
+            else:
+                collection = Collection.create(directory, schema)
             self._open[(workspace_id, schema.name)] = collection
             return collection
 
-    def get(self, workspace_id: str, name: str) -> Collection:
+    def get(self, workspace_id: str, name: str) -> AnyCollection:
         """The open collection, opening (and replaying its WAL) on first use.
 
         Raises:
@@ -89,9 +97,12 @@ class VectorManager:
         directory = self._dir(workspace_id, name)
         with self._lock:
             if key not in self._open:
-                if not (directory / "manifest.json").exists():
+                if (directory / SHARDS_FILE).exists():
+                    self._open[key] = ShardedCollection.open(directory)
+                elif (directory / "manifest.json").exists():
+                    self._open[key] = Collection.open(directory)
+                else:
                     raise NotFoundError(f"no collection {name!r} in this workspace")
-                self._open[key] = Collection.open(directory)
             return self._open[key]
 
     def list(self, workspace_id: str) -> list[str]:
@@ -99,7 +110,11 @@ class VectorManager:
         base = self._dir(workspace_id, "x").parent
         if not base.exists():
             return []
-        return sorted(p.name for p in base.iterdir() if (p / "manifest.json").exists())
+        return sorted(
+            p.name
+            for p in base.iterdir()
+            if (p / "manifest.json").exists() or (p / SHARDS_FILE).exists()
+        )
 
     def drop(self, workspace_id: str, name: str) -> None:
         """Close the collection and delete its directory."""

@@ -16,6 +16,7 @@ Metric = Literal["l2", "ip", "cosine"]
 FieldType = Literal["int", "float", "string", "bool", "tags"]
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+MAX_SHARDS = 64
 # Names the engine uses for its own columns in snapshots and results.
 RESERVED_FIELD_NAMES = frozenset({"id", "distance", "vector", "_id", "_alive"})
 
@@ -85,6 +86,9 @@ class CollectionSchema(BaseModel):
     metric: Metric = "l2"
     fields: tuple[FieldSpec, ...] = ()
     index: IndexSpec = IndexSpec()
+    # 1 = one in-process ``Collection`` (never imports Ray); more = that many
+    # Ray actors, rows routed by a hash of the id (``loom.vectors.sharding``).
+    shards: int = Field(default=1, ge=1, le=MAX_SHARDS)
 
     @field_validator("index", mode="before")
     @classmethod
@@ -136,3 +140,4 @@ class CollectionStats(BaseModel):
     wal_seq: int
     snapshot_seq: int
     rebuilding: bool
+    shards: int = 1

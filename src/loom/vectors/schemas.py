@@ -12,7 +12,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from loom.vectors.schema import NAME_PATTERN, FieldSpec, IndexSpec, Metric
+from loom.vectors.schema import (
+    MAX_SHARDS,
+    NAME_PATTERN,
+    FieldSpec,
+    IndexSpec,
+    Metric,
+)
 
 IndexArg = str | IndexSpec | None
 FieldsPayload = dict[str, list[Any]] | list[dict[str, Any]] | None
@@ -33,6 +39,8 @@ class CollectionCreate(_Strict):
     index: IndexArg = None
     expected_rows: int | None = Field(default=None, ge=1)
     memory_budget_mb: float | None = Field(default=None, gt=0)
+    # > 1: that many Ray actors (see loom.vectors.sharding); 1 never uses Ray.
+    shards: int = Field(default=1, ge=1, le=MAX_SHARDS)
 
 
 class AdvicePublic(BaseModel):
@@ -61,6 +69,22 @@ class StatsPublic(BaseModel):
     rebuilding: bool
     tombstones: int
     wal_bytes: int
+    shards: int = 1
+
+
+class EmbedderPublic(BaseModel):
+    """The embedding model a collection was filled with (search accepts text).
+
+    Recorded by a successful fill from a model; ``artifact_key`` is where the
+    server loads the model from to embed text queries.
+    """
+
+    model: str | None = None
+    version: int | None = None
+    run_id: str
+    text_field: str
+    dim: int
+    artifact_key: str
 
 
 class CollectionPublic(BaseModel):
@@ -76,6 +100,8 @@ class CollectionPublic(BaseModel):
     stats: StatsPublic
     last_evaluation: dict[str, Any] | None = None
     created_at: datetime
+    shards: int = 1
+    embedder: EmbedderPublic | None = None
 
 
 class WriteRequest(_Strict):
@@ -149,15 +175,21 @@ class SearchOptions(_Strict):
 
 
 class SearchRequest(SearchOptions):
-    """Query vectors, or ids whose stored vectors are the queries."""
+    """Query vectors, ids whose stored vectors are the queries, or texts.
+
+    ``text`` works on a collection filled from an embedding model: the server
+    embeds each text with that model (see ``CollectionPublic.embedder``).
+    """
 
     vectors: list[list[float]] | None = None
     ids: list[int] | None = None
+    text: list[str] | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> SearchRequest:
-        if (self.vectors is None) == (self.ids is None):
-            raise ValueError("give exactly one of 'vectors' and 'ids'")
+        given = [self.vectors, self.ids, self.text]
+        if sum(v is not None for v in given) != 1:
+            raise ValueError("give exactly one of 'vectors', 'ids' and 'text'")
         return self
 
 
@@ -217,11 +249,12 @@ class EvaluateRequest(_Strict):
 
 
 class FillRequest(_Strict):
-    """Fill a collection from a dataset version that already holds vectors.
+    """Fill a collection from a dataset version: its vectors, or its texts
+    embedded by a model.
 
-    The job's parameters leave room for ``embedder: {model, version}`` (a model
-    that turns a text/id column into vectors), which arrives with the neural
-    network issue; today the vectors must be in the dataset.
+    Vectors come from ``vector_column`` (a list column), ``vector_columns``
+    (numeric columns), or ``text_column`` embedded by an embedding-task model:
+    a registered ``model`` (``model_version`` null: the latest) or a ``run_id``.
     """
 
     dataset: str
@@ -231,11 +264,26 @@ class FillRequest(_Strict):
     vector_columns: list[str] | None = None
     field_columns: list[str] = Field(default_factory=list)
     mode: Literal["upsert", "insert"] = "upsert"
+    text_column: str | None = None
+    model: str | None = None
+    model_version: int | None = Field(default=None, ge=1)
+    run_id: str | None = None
 
     @model_validator(mode="after")
     def _one_vector_source(self) -> FillRequest:
-        if (self.vector_column is None) == (self.vector_columns is None):
-            raise ValueError("give exactly one of 'vector_column' and 'vector_columns'")
+        sources = [self.vector_column, self.vector_columns, self.text_column]
+        if sum(s is not None for s in sources) != 1:
+            raise ValueError(
+                "give exactly one of 'vector_column', 'vector_columns' and "
+                "'text_column'"
+            )
         if self.vector_columns is not None and not self.vector_columns:
             raise ValueError("vector_columns must name at least one column")
+        has_model = self.model is not None or self.run_id is not None
+        if self.text_column is not None and (self.model is None) == (
+            self.run_id is None
+        ):
+            raise ValueError("text_column needs exactly one of 'model' and 'run_id'")
+        if self.text_column is None and has_model:
+            raise ValueError("'model' and 'run_id' go with 'text_column'")
         return self

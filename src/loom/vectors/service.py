@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +24,15 @@ from loom.core.pages import Page
 from loom.storage.db import Database
 from loom.vectors.advisor import suggest_index
 from loom.vectors.collection import Collection
+from loom.vectors.embedder import (
+    BundleCache,
+    check_dim,
+    embed_texts,
+    embedding_dim,
+    read_embedder,
+    resolve_embedder,
+    write_embedder,
+)
 from loom.vectors.evaluate import evaluate
 from loom.vectors.jobs import FillIngester, spool_dir
 from loom.vectors.manager import VectorManager
@@ -34,7 +43,9 @@ from loom.vectors.schemas import (
     AdvicePublic,
     CollectionCreate,
     CollectionPublic,
+    EmbedderPublic,
     EvaluateRequest,
+    FillRequest,
     GetItem,
     GetRequest,
     GetResponse,
@@ -44,6 +55,10 @@ from loom.vectors.schemas import (
     RangeSearchRequest,
     SearchOptions,
 )
+from loom.vectors.sharding import AnyCollection
+
+if TYPE_CHECKING:
+    from loom.storage.artifacts import ArtifactStore
 
 MIB = 2**20
 
@@ -58,7 +73,12 @@ class VectorService:
     """
 
     def __init__(
-        self, root: Path, db: Database, *, snapshot_interval_s: float = 60.0
+        self,
+        root: Path,
+        db: Database,
+        *,
+        snapshot_interval_s: float = 60.0,
+        artifacts: ArtifactStore | None = None,
     ) -> None:
         self.db = db
         # (workspace id, name) of collections whose database row was seen: the
@@ -66,6 +86,11 @@ class VectorService:
         # through this object (one server process), so it cannot go stale.
         self._known: set[tuple[str, str]] = set()
         self.manager = VectorManager(root, snapshot_interval_s=snapshot_interval_s)
+        # Embedding models for text fills and text queries, loaded from the
+        # server's artifact store.
+        self.bundles = BundleCache()
+        self.bundles.artifacts = artifacts
+        self._embedders: dict[Path, EmbedderPublic | None] = {}
         self.ingester = FillIngester(self, spool_dir(root.parent))
         self.ingester.start()
 
@@ -89,14 +114,14 @@ class VectorService:
             raise NotFoundError(f"no collection {name!r} in this workspace")
         return row
 
-    def open(self, session: Session, workspace_id: str, name: str) -> Collection:
+    def open(self, session: Session, workspace_id: str, name: str) -> AnyCollection:
         """The caller's open collection, or 404."""
         if (workspace_id, name) not in self._known:
             self.row(session, workspace_id, name)
             self._known.add((workspace_id, name))
         return self.manager.get(workspace_id, name)
 
-    def peek(self, workspace_id: str, name: str) -> Collection | None:
+    def peek(self, workspace_id: str, name: str) -> AnyCollection | None:
         """The open collection when known without the database, else None."""
         if (workspace_id, name) not in self._known:
             return None
@@ -123,10 +148,13 @@ class VectorService:
                     "rebuilding",
                     "tombstones",
                     "wal_bytes",
+                    "shards",
                 }
             ),
             last_evaluation=row.last_evaluation,
             created_at=row.created_at,
+            shards=schema.shards,
+            embedder=self.embedder_of(collection),
         )
 
     # ----------------------------------------------------------- lifecycle
@@ -158,6 +186,7 @@ class VectorService:
             metric=request.metric,
             fields=tuple(request.fields),
             index=index,
+            shards=request.shards,
         )
         row = SqlVectorCollection(
             id=new_id("vc"),
@@ -186,10 +215,11 @@ class VectorService:
         session.delete(row)
         session.flush()
         self._known.discard((workspace_id, name))
+        self._embedders.pop(self.manager.root / workspace_id / name, None)
         self.manager.drop(workspace_id, name)
 
     # --------------------------------------------------------------- reads
-    def fetch(self, collection: Collection, request: GetRequest) -> GetResponse:
+    def fetch(self, collection: AnyCollection, request: GetRequest) -> GetResponse:
         """Rows by id, with vectors when asked."""
         found = collection.get(
             request.ids, request.fields, include_vectors=request.include_vectors
@@ -207,15 +237,19 @@ class VectorService:
 
     def search(
         self,
-        collection: Collection,
+        collection: AnyCollection,
         queries: Any,
         options: SearchOptions,
         ids: builtins.list[int] | None = None,
     ) -> tuple[SearchResult, float]:
-        """Top-k for vectors (or the stored vectors of ``ids``), and the ms taken."""
+        """Top-k for vectors (or the stored vectors of ``ids``, or the embedded
+        ``options.text`` of a ``SearchRequest``), and the ms taken."""
         start = time.perf_counter()
         if ids is not None:
             queries = stored_vectors(collection, ids)
+        texts = getattr(options, "text", None)
+        if texts is not None:
+            queries = self.embed_queries(collection, texts)
         result = collection.search(
             queries,
             options.k,
@@ -229,7 +263,7 @@ class VectorService:
         return result, (time.perf_counter() - start) * 1000
 
     def range_search(
-        self, collection: Collection, request: RangeSearchRequest
+        self, collection: AnyCollection, request: RangeSearchRequest
     ) -> builtins.list[builtins.list[Hit]]:
         """Hits within the radius of each query."""
         found = collection.range_search(
@@ -265,7 +299,7 @@ class VectorService:
         row = self.row(session, workspace_id, name)
         collection = self.manager.get(workspace_id, name)
         report = evaluate(
-            collection,
+            cast(Collection, collection),  # duck-typed: a ShardedCollection too
             sample=request.sample,
             k=request.k,
             nprobe=request.nprobe,
@@ -274,6 +308,63 @@ class VectorService:
         ).model_dump(mode="json")
         row.last_evaluation = report
         return report
+
+    # ----------------------------------------------------------- embedders
+    def embedder_of(self, collection: AnyCollection) -> EmbedderPublic | None:
+        """The embedding model a collection was filled with (cached)."""
+        directory = collection.directory
+        if directory not in self._embedders:
+            self._embedders[directory] = read_embedder(directory)
+        return self._embedders[directory]
+
+    def record_embedder(
+        self, collection: AnyCollection, embedder: dict[str, Any]
+    ) -> None:
+        """Remember the model a fill used, so searches may send text."""
+        public = EmbedderPublic.model_validate(embedder)
+        write_embedder(collection.directory, public)
+        self._embedders[collection.directory] = public
+
+    def embed_queries(
+        self, collection: AnyCollection, texts: builtins.list[str]
+    ) -> Any:
+        """Query vectors for ``texts`` from the collection's embedding model."""
+        embedder = self.embedder_of(collection)
+        if embedder is None:
+            raise InvalidInputError(
+                f"collection {collection.schema.name!r} has no embedding model; "
+                "fill it from a text column with a model, or search with vectors"
+            )
+        if not texts:
+            raise InvalidInputError("text must hold at least one query")
+        return embed_texts(self.bundles.get(embedder.artifact_key), texts)
+
+    def fill_embedder(
+        self,
+        session: Session,
+        workspace_id: str,
+        collection: AnyCollection,
+        request: FillRequest,
+    ) -> dict[str, Any]:
+        """The ``embedder`` job parameter of a fill from text, checked.
+
+        Raises:
+            InvalidInputError: not an embedding model, or its dimension is not
+                the collection's (both named) — before anything is written.
+        """
+        assert request.text_column is not None
+        embedder = resolve_embedder(
+            session,
+            workspace_id,
+            model=request.model,
+            model_version=request.model_version,
+            run_id=request.run_id,
+            text_field=request.text_column,
+        )
+        bundle = self.bundles.get(embedder["artifact_key"])
+        embedder["dim"] = embedding_dim(bundle)
+        check_dim(embedder, collection.schema.dim, collection.schema.name)
+        return embedder
 
 
 def to_index_spec(index: IndexArg) -> IndexSpec | None:
@@ -295,7 +386,7 @@ def advise(
     return IndexAdvicePublic.model_validate(advice.model_dump())
 
 
-def stored_vectors(collection: Collection, ids: list[int]) -> Any:
+def stored_vectors(collection: AnyCollection, ids: list[int]) -> Any:
     """The stored vectors of ``ids`` (queries "more like this row")."""
     if not ids:
         raise InvalidInputError("ids must name at least one row")

@@ -109,6 +109,7 @@ export function CreateCollectionForm({ onCreated }: { onCreated: (c: Collection)
   const [refine, setRefine] = useState(false);
   const [rows, setRows] = useState("");
   const [budget, setBudget] = useState("");
+  const [shards, setShards] = useState("1");
   const [advice, setAdvice] = useState<IndexAdvice>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -136,7 +137,8 @@ export function CreateCollectionForm({ onCreated }: { onCreated: (c: Collection)
     setCreated(undefined);
     setBusy(true);
     const factory = factoryString(preset, nlist, pqM, custom);
-    const body: CollectionCreate = {
+    const shardCount = Math.max(1, Number(shards) || 1);
+    const body: CollectionCreate & { shards?: number } = {
       name: name.trim(),
       dim: Number(dim),
       metric,
@@ -144,6 +146,7 @@ export function CreateCollectionForm({ onCreated }: { onCreated: (c: Collection)
       index: auto ? null : refine ? { factory, refine: true } : factory,
       ...(auto && rows.trim() ? { expected_rows: Number(rows) } : {}),
       ...(auto && budget.trim() ? { memory_budget_mb: Number(budget) } : {}),
+      ...(shardCount > 1 ? { shards: shardCount } : {}),
     };
     try {
       const c = await createCollection(body);
@@ -177,6 +180,10 @@ export function CreateCollectionForm({ onCreated }: { onCreated: (c: Collection)
                 </option>
               ))}
             </select>
+          </label>
+          <label className="field narrow" title="More than 1 spreads the rows over Ray actors (LOOM_RAY_ADDRESS or a local Ray)">
+            <span>Shards</span>
+            <input type="number" min={1} max={64} data-testid="vc-shards" value={shards} onChange={(e) => setShards(e.target.value)} />
           </label>
           <div className="field grow">
             <span>Scalar fields (filterable)</span>

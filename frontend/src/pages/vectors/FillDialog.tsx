@@ -1,10 +1,52 @@
-// "Fill from dataset" dialog: map a dataset's columns to ids, vectors and fields, then start a vectors.fill job.
+// "Fill from dataset" dialog: map a dataset's columns to ids, vectors (or a text column and an embedding model) and fields, then start a vectors.fill job.
 import { useEffect, useState, type FormEvent } from "react";
-import { getDataset, listDatasets, type DatasetColumn } from "../../api";
+import { getDataset, listDatasets, listModels, type DatasetColumn } from "../../api";
 import { ErrorBox, errorText, JobStatus, Loading, useJob, useLoad } from "../../ui";
 import { fillCollection, type Collection, type FillRequest } from "./api";
 
 const NUMERIC = /int|float|double|decimal|numeric|number/i;
+
+type VectorSource = "single" | "multi" | "text";
+/** A fill from text: the server embeds `text_column` with a registered embedding model. */
+type TextFill = { text_column: string; model: string; model_version?: number };
+
+/** Registered models whose versions are embedding models (what a fill from text accepts). */
+function EmbeddingModelPick({ model, version, onChange }: {
+  model: string;
+  version: string;
+  onChange: (model: string, version: string) => void;
+}) {
+  const models = useLoad(listModels, []);
+  const embedding = (models.data?.items ?? []).filter((m) => m.versions.some((v) => v.task === "embedding"));
+  const versions = embedding.find((m) => m.name === model)?.versions.filter((v) => v.task === "embedding") ?? [];
+  if (models.error) return <ErrorBox error={models.error} />;
+  return (
+    <div className="row">
+      <label className="field">
+        <span>Embedding model</span>
+        <select required data-testid="vf-model" value={model} onChange={(e) => onChange(e.target.value, "")}>
+          <option value="">{embedding.length ? "choose…" : "no embedding models registered"}</option>
+          {embedding.map((m) => (
+            <option key={m.id} value={m.name}>
+              {m.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>Version</span>
+        <select data-testid="vf-model-version" value={version} onChange={(e) => onChange(model, e.target.value)}>
+          <option value="">latest</option>
+          {versions.map((v) => (
+            <option key={v.version} value={String(v.version)}>
+              v{v.version} · {v.algorithm}
+            </option>
+          ))}
+        </select>
+      </label>
+    </div>
+  );
+}
 
 function ColumnChecks({ columns, chosen, onChange, testPrefix }: {
   columns: DatasetColumn[];
@@ -28,7 +70,11 @@ function ColumnChecks({ columns, chosen, onChange, testPrefix }: {
 function FillForm({ c, dataset, onStarted }: { c: Collection; dataset: string; onStarted: (jobId: string) => void }) {
   const ds = useLoad(() => getDataset(dataset), [dataset]);
   const [idColumn, setIdColumn] = useState("");
-  const [multi, setMulti] = useState(false);
+  const [source, setSource] = useState<VectorSource>("single");
+  const multi = source === "multi";
+  const [textColumn, setTextColumn] = useState("");
+  const [model, setModel] = useState("");
+  const [modelVersion, setModelVersion] = useState("");
   const [vectorColumn, setVectorColumn] = useState("");
   const [vectorColumns, setVectorColumns] = useState<string[]>([]);
   const [fieldColumns, setFieldColumns] = useState<string[]>([]);
@@ -54,11 +100,17 @@ function FillForm({ c, dataset, onStarted }: { c: Collection; dataset: string; o
     e.preventDefault();
     setError(undefined);
     setBusy(true);
-    const body: FillRequest = {
+    const text: TextFill = {
+      text_column: textColumn,
+      model,
+      ...(modelVersion ? { model_version: Number(modelVersion) } : {}),
+    };
+    const vectors = source === "text" ? text : multi ? { vector_columns: vectorColumns } : { vector_column: vectorColumn };
+    const body: FillRequest & Partial<TextFill> = {
       dataset,
       ...(version ? { dataset_version: version.version } : {}),
       id_column: idColumn,
-      ...(multi ? { vector_columns: vectorColumns } : { vector_column: vectorColumn }),
+      ...vectors,
       field_columns: fieldColumns,
       mode,
     };
@@ -98,15 +150,37 @@ function FillForm({ c, dataset, onStarted }: { c: Collection; dataset: string; o
       </div>
       <div className="row">
         <label className="radio">
-          <input type="radio" name="vf-vec" data-testid="vf-vector-single" checked={!multi} onChange={() => setMulti(false)} />
+          <input type="radio" name="vf-vec" data-testid="vf-vector-single" checked={source === "single"} onChange={() => setSource("single")} />
           One list-of-float column
         </label>
         <label className="radio">
-          <input type="radio" name="vf-vec" data-testid="vf-vector-multi" checked={multi} onChange={() => setMulti(true)} />
+          <input type="radio" name="vf-vec" data-testid="vf-vector-multi" checked={multi} onChange={() => setSource("multi")} />
           Numeric columns forming the vector ({c.dim} needed)
         </label>
+        <label className="radio">
+          <input type="radio" name="vf-vec" data-testid="vf-vector-text" checked={source === "text"} onChange={() => setSource("text")} />
+          A text column, embedded by a model ({c.dim} dimensions needed)
+        </label>
       </div>
-      {multi ? (
+      {source === "text" ? (
+        <>
+          <label className="field">
+            <span>Text column</span>
+            <select required data-testid="vf-text-column" value={textColumn} onChange={(e) => setTextColumn(e.target.value)}>
+              <option value="">choose…</option>
+              {columns.map((col) => (
+                <option key={col.name} value={col.name}>
+                  {col.name} ({col.logical_type})
+                </option>
+              ))}
+            </select>
+          </label>
+          <EmbeddingModelPick model={model} version={modelVersion} onChange={(m, v) => { setModel(m); setModelVersion(v); }} />
+          <div className="muted small">
+            The model's dimension must equal the collection's; afterwards the search box accepts text.
+          </div>
+        </>
+      ) : multi ? (
         <>
           <div className="muted small">
             {vectorColumns.length} of {c.dim} chosen{" "}

@@ -1,4 +1,4 @@
-// Search box of a collection: query by stored id or by a typed vector, with a filter, k and index knobs.
+// Search box of a collection: query by stored id, a typed vector or (with an embedding model) text, with a filter, k and index knobs.
 import { useState, type FormEvent } from "react";
 import { ApiError } from "../../api";
 import { Card, Empty, errorText, fmtValue } from "../../ui";
@@ -12,9 +12,22 @@ import {
   type SearchResponse,
 } from "./api";
 
+/** The embedding model a fill from text recorded on the collection (then the server embeds text queries). */
+export interface Embedder {
+  model: string | null;
+  version: number | null;
+  run_id: string;
+  text_field: string;
+  dim: number;
+}
+
+export const embedderOf = (c: Collection): Embedder | null => (c as Collection & { embedder?: Embedder | null }).embedder ?? null;
+
+const embedderLabel = (e: Embedder) => (e.model ? `${e.model} v${e.version}` : `run ${e.run_id}`);
+
 export const FILTER_EXAMPLE = 'category == "shoes" and price < 100 and "sale" in tags';
 
-/** What the search box holds: a stored id, a vector, or free text (which cannot be embedded yet). */
+/** What the search box holds: a stored id, a vector, or free text (embedded when the collection has a model). */
 export type ParsedQuery =
   | { kind: "id"; id: number }
   | { kind: "vector"; vector: number[] }
@@ -127,13 +140,15 @@ export function SearchCard({ c }: { c: Collection }) {
   const parsed = parseQuery(query);
   const textField = c.fields.find((f) => f.type === "string" && f.name === "text");
   const stringField = textField ?? c.fields.find((f) => f.type === "string");
+  const embedder = embedderOf(c);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setQueryError(undefined);
     setFilterError(undefined);
-    const body: SearchRequest = { k: Number(k) || 10, fields: chosen, exact };
+    const body: SearchRequest & { text?: string[] } = { k: Number(k) || 10, fields: chosen, exact };
     if (parsed.kind === "id") body.ids = [parsed.id];
+    else if (parsed.kind === "text" && embedder) body.text = [parsed.text];
     else if (parsed.kind === "vector") {
       if (parsed.vector.length !== c.dim) {
         setQueryError(`The vector has ${parsed.vector.length} numbers; this collection has dim ${c.dim}.`);
@@ -143,7 +158,7 @@ export function SearchCard({ c }: { c: Collection }) {
     } else {
       setQueryError(
         parsed.kind === "empty"
-          ? "Enter a stored id (e.g. 42) or a comma-separated vector."
+          ? `Enter a stored id (e.g. 42)${embedder ? ", some text" : ""} or a comma-separated vector.`
           : "Free text is not embedded yet: enter an id or a vector, and match text with the filter.",
       );
       return;
@@ -173,9 +188,24 @@ export function SearchCard({ c }: { c: Collection }) {
       <form className="form" onSubmit={submit} data-testid="vs-form">
         <div className="row">
           <div className="field grow">
-            <span>Query — a stored id, or a comma-separated vector of {c.dim} numbers</span>
-            <input data-testid="vs-query" className="mono" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="42   or   0.12, -0.4, 0.93, …" />
-            {parsed.kind === "text" && stringField && (
+            <span>
+              {embedder
+                ? `Query — text (embedded by ${embedderLabel(embedder)}), a stored id, or a vector of ${c.dim} numbers`
+                : `Query — a stored id, or a comma-separated vector of ${c.dim} numbers`}
+            </span>
+            <input
+              data-testid="vs-query"
+              className={embedder ? undefined : "mono"}
+              value={query}
+              onChange={(e) => setQuery(e.target.value)}
+              placeholder={embedder ? "words to look for   or   42" : "42   or   0.12, -0.4, 0.93, …"}
+            />
+            {embedder && (
+              <div className="hint wide" data-testid="vs-embedder-hint">
+                Rows were embedded from <code>{embedder.text_field}</code> by {embedderLabel(embedder)}; text is embedded the same way.
+              </div>
+            )}
+            {!embedder && parsed.kind === "text" && stringField && (
               <div className="hint wide" data-testid="vs-text-hint">
                 Text queries need an embedder (not attached to this collection yet). To match the{" "}
                 <code>{stringField.name}</code> field, use a filter:{" "}
@@ -184,7 +214,7 @@ export function SearchCard({ c }: { c: Collection }) {
                 </button>
               </div>
             )}
-            {parsed.kind !== "text" && textField && (
+            {!embedder && parsed.kind !== "text" && textField && (
               <div className="hint wide" data-testid="vs-text-hint">
                 This collection has a <code>text</code> field: search by id or vector, and narrow with a filter such as{" "}
                 <code>text == "…"</code>.

@@ -19,7 +19,6 @@ from loom.core.errors import ConflictError
 from loom.core.pages import Page
 from loom.jobs import queue
 from loom.jobs.schemas import JobPublic
-from loom.vectors.collection import Collection
 from loom.vectors.evaluate import EvaluationReport
 from loom.vectors.schemas import (
     CollectionCreate,
@@ -31,6 +30,7 @@ from loom.vectors.schemas import (
     RebuildRequest,
 )
 from loom.vectors.service import VectorService, advise, to_index_spec
+from loom.vectors.sharding import AnyCollection
 
 router = APIRouter(tags=["vectors"])
 
@@ -44,12 +44,12 @@ def vector_service(state: LoomState) -> VectorService:
 
 def collection_dep(
     name: str, principal: CurrentPrincipal, session: SessionDep, state: StateDep
-) -> Collection:
+) -> AnyCollection:
     """The caller's open collection ``name``, or 404."""
     return vector_service(state).open(session, principal.workspace_id, name)
 
 
-CollectionDep = Annotated[Collection, Depends(collection_dep)]
+CollectionDep = Annotated[AnyCollection, Depends(collection_dep)]
 
 
 @router.post("/collections", status_code=status.HTTP_201_CREATED)
@@ -156,7 +156,9 @@ def fill_collection(
     session: SessionDep,
     state: StateDep,
 ) -> JobPublic:
-    """Fill the collection from a dataset version that holds vectors (a job)."""
+    """Fill the collection from a dataset version (a job): its vectors, or a
+    text column embedded by an embedding model (task and dimension checked
+    here, a 422 before anything is written)."""
     from loom.data import service as data_service
 
     data_service.get_version_row(
@@ -166,11 +168,17 @@ def fill_collection(
         version=body.dataset_version,
     )
     schema = collection.schema
+    embedder = None
+    if body.text_column is not None:
+        embedder = vector_service(state).fill_embedder(
+            session, principal.workspace_id, collection, body
+        )
     params = {
         "collection": schema.name,
         "dim": schema.dim,
+        "metric": schema.metric,
         **body.model_dump(),
-        "embedder": None,
+        "embedder": embedder,
     }
     job = queue.enqueue(
         session,
