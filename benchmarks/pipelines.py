@@ -136,36 +136,11 @@ def loom_spec() -> Any:
     )
 
 
-def _lookup_frequency() -> None:
-    """Variant: frequency encoding as a join on a VALUES list, not a 1,000-WHEN CASE."""
-    from loom.pipelines.operators._sql import ident, literal
-    from loom.pipelines.operators.base import Query
-    from loom.pipelines.operators.encode import Encode
-
-    apply = Encode.apply
-
-    def joined(self: Any, ctx: Any, inputs: Any, params: Any, state: Any) -> Any:
-        if params.method != "frequency":
-            return apply(self, ctx, inputs, params, state)
-        sql = f"SELECT t.* REPLACE (%s) FROM {ident(inputs['input'].table)} AS t"
-        cols = []
-        for i, c in enumerate(params.columns):
-            pairs = state["categories"][c].items()
-            rows = ", ".join(f"({literal(v)}, {literal(float(f))})" for v, f in pairs)
-            sql += f" LEFT JOIN (VALUES {rows}) AS l{i}(v, f)"
-            sql += f" ON CAST(t.{ident(c)} AS VARCHAR) = l{i}.v"
-            cols.append(f"COALESCE(l{i}.f, 0.0) AS {ident(c)}")
-        return {"output": Query(sql.replace("%s", ", ".join(cols), 1))}
-
-    Encode.apply = joined  # type: ignore[method-assign]
-
-
-def _patch_engine(pragmas: dict[str, Any], fuse: bool) -> None:
-    """Variants: DuckDB settings run_pipeline lacks; ``fuse``: views, not files."""
+def _patch_engine(pragmas: dict[str, Any]) -> None:
+    """Variants: DuckDB settings ``run_pipeline`` does not take as arguments."""
     from loom.pipelines import engine
-    from loom.pipelines.operators._sql import ident
 
-    connect, materialize = engine.connect, engine._Run._materialize
+    connect = engine.connect
 
     def patched(*args: Any, **kwargs: Any) -> Any:
         con = connect(*args, **kwargs)
@@ -173,26 +148,16 @@ def _patch_engine(pragmas: dict[str, Any], fuse: bool) -> None:
             con.execute(f"SET {key} = {str(value).lower()}")
         return con
 
-    def as_view(self: Any, con: Any, node: str, port: str, table: str, q: Any) -> Any:
-        if node == "agg" or q.params:
-            return materialize(self, con, node, port, table, q)
-        con.execute(f"CREATE OR REPLACE VIEW {ident(table)} AS {q.sql}")
-        return None
-
     engine.connect = patched  # type: ignore[assignment]
-    if fuse:
-        engine._Run._materialize = as_view  # type: ignore[method-assign,assignment]
 
 
 def run_loom(data: Path, workdir: Path, settings: dict[str, Any]) -> Run:
     """Run the spec; ``settings`` may change DuckDB's (for the variants only)."""
     from loom.pipelines import run_pipeline
 
-    pragmas, fuse = settings.pop("pragmas", {}), settings.pop("fuse", False)
-    if pragmas or fuse:
-        _patch_engine(pragmas, fuse)
-    if settings.pop("lookup", False):
-        _lookup_frequency()
+    pragmas = settings.pop("pragmas", {})
+    if pragmas:
+        _patch_engine(pragmas)
     started = time.perf_counter()
     spec, sources = loom_spec(), {"bench": data}
     result = run_pipeline(spec, sources=sources, workdir=workdir, **settings)
@@ -295,15 +260,10 @@ def spawn(
 
 
 UNORDERED = {"pragmas": {"preserve_insertion_order": False}}
-FUSED, JOINED = {"fuse": True}, {"fuse": True, "lookup": True}
 VARIANTS: dict[str, dict[str, Any]] = {
     "threads=1": {"threads": 1},
     "memory_limit=8GB": {"memory_limit": "8GB"},
     "preserve_insertion_order=false": UNORDERED,
-    "fused (views; only the sink written)": FUSED,
-    "fused + preserve_insertion_order=false": FUSED | UNORDERED,
-    "fused + frequency by join": JOINED,
-    "fused + frequency by join + threads=1": JOINED | {"threads": 1},
 }
 
 

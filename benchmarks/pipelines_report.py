@@ -200,8 +200,11 @@ def breakdown(doc: dict[str, Any]) -> list[str]:
         ]
     if doc["summary"]["loom"].get("steps"):
         lines += [
-            "A Loom node's time includes its fit queries, writing its output to "
-            "Parquet (`COPY … TO`) and counting + previewing that file.",
+            "The engine fuses impute → one-hot → frequency → scale into the "
+            "`agg` node's query (views; only `agg` is written): a fused node's "
+            "time is its fit queries and planning, and `agg`'s time covers the "
+            "whole fused group's single query, its `COPY … TO` Parquet and "
+            "counting + previewing that file.",
             "",
         ]
     check = doc["check"]

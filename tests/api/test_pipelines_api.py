@@ -344,6 +344,58 @@ def test_full_run_registers_outputs_with_lineage_caches_and_trains(
     assert trained["metrics"]["accuracy"] > 0.9
 
 
+SLOW: dict[str, Any] = {
+    "name": "slow",
+    "nodes": [
+        {"id": "raw", "op": "source", "params": {"dataset": "penguins"}},
+        {
+            "id": "slow",
+            "op": "python",
+            "params": {
+                "function": "tests.pipelines.udfs:slow_species",
+                "output_schema": [
+                    {"name": "species", "type": "string"},
+                    {"name": "body_mass_g", "type": "number"},
+                ],
+                "batch_rows": 100,
+            },
+            "inputs": {"input": "raw"},
+        },
+        {
+            "id": "imp",
+            "op": "impute",
+            "params": {"strategy": "median", "columns": ["body_mass_g"]},
+            "inputs": {"input": "slow"},
+        },
+    ],
+}
+
+
+def test_full_run_reports_each_node_status_while_it_runs(
+    api: Api, penguins: pd.DataFrame
+) -> None:
+    import time
+
+    register_frame(api, "penguins", penguins)
+    api.ok("POST", "/pipelines", json={"name": "slow", "spec": SLOW})
+    run = api.ok("POST", "/pipelines/slow/runs", json={"outputs": {"imp": "slowed"}})
+    seen: list[dict[str, str]] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        nodes = api.ok("GET", f"/pipeline-runs/{run['id']}/nodes")
+        seen.append({k: v["status"] for k, v in nodes.items()})
+        if api.ok("GET", f"/jobs/{run['job_id']}")["state"] in ("succeeded", "failed"):
+            break
+        time.sleep(0.05)
+    assert {"raw": "succeeded", "slow": "running", "imp": "queued"} in seen, seen
+    done = api.ok("GET", f"/pipeline-runs/{run['id']}")
+    assert done["state"] == "succeeded"
+    slow = done["nodes"]["slow"]
+    assert slow["status"] == "succeeded" and slow["started_at"] < slow["finished_at"]
+    assert slow["duration_s"] > 0 and slow["rows"] == {"output": len(penguins)}
+    assert any("rows" in line for line in done["nodes"]["imp"]["log"])
+
+
 def test_pipelines_are_private_to_their_workspace_and_need_a_full_token(
     api_no_jobs: Api, penguins: pd.DataFrame
 ) -> None:
@@ -352,7 +404,7 @@ def test_pipelines_are_private_to_their_workspace_and_need_a_full_token(
     api.ok("POST", "/pipelines", json={"name": "prep", "spec": SPEC})
     run = api.ok("POST", "/pipelines/prep/runs", json={"outputs": {"split.train": "t"}})
     assert run["state"] == "queued"
-    assert {n["status"] for n in run["nodes"].values()} == {"pending"}
+    assert {n["status"] for n in run["nodes"].values()} == {"queued"}
     assert set(run["nodes"]) == {n["id"] for n in SPEC["nodes"]}
     other = api.new_workspace_token("elsewhere")
     for method, path, body in [

@@ -184,12 +184,13 @@ def test_cache_reuses_everything_then_recomputes_only_a_changed_node_and_its_dep
     tmp_path: Path, sources: dict[str, Path]
 ) -> None:
     cache = tmp_path / "cache"
+    keep = ("imp", "oh")  # written, so each has its own cache entry
     first = run_pipeline(
-        spec(), sources=sources, workdir=tmp_path / "a", cache_dir=cache
+        spec(), sources=sources, workdir=tmp_path / "a", cache_dir=cache, keep=keep
     )
     assert {n.status for n in first.nodes.values()} == {"succeeded"}
     second = run_pipeline(
-        spec(), sources=sources, workdir=tmp_path / "b", cache_dir=cache
+        spec(), sources=sources, workdir=tmp_path / "b", cache_dir=cache, keep=keep
     )
     assert {n.status for n in second.nodes.values()} == {"cached"}
     assert second.node("imp").state == first.node("imp").state
@@ -199,7 +200,11 @@ def test_cache_reuses_everything_then_recomputes_only_a_changed_node_and_its_dep
     changed = json.loads(json.dumps(NODES))
     changed[2]["params"]["max_categories"] = 2  # the one-hot node
     third = run_pipeline(
-        spec(changed), sources=sources, workdir=tmp_path / "c", cache_dir=cache
+        spec(changed),
+        sources=sources,
+        workdir=tmp_path / "c",
+        cache_dir=cache,
+        keep=keep,
     )
     statuses = {n.id: n.status for n in third.nodes.values()}
     assert statuses == {
@@ -219,6 +224,43 @@ def test_cache_reuses_everything_then_recomputes_only_a_changed_node_and_its_dep
         )
         == 2
     )
+
+
+def test_full_run_fuses_single_consumer_nodes_into_the_written_node(
+    tmp_path: Path, sources: dict[str, Path]
+) -> None:
+    cache = tmp_path / "cache"
+    events: list[tuple[str, str]] = []
+    fused = run_pipeline(
+        spec(),
+        sources=sources,
+        workdir=tmp_path / "a",
+        cache_dir=cache,
+        on_node=lambda n: events.append((n.id, n.status)),
+    )
+    written = run_pipeline(
+        spec(), sources=sources, workdir=tmp_path / "b", keep=("imp", "oh")
+    )
+    assert [fused.node(n).fused_into for n in ("imp", "oh", "sc")] == [
+        "sc",
+        "sc",
+        None,
+    ]
+    assert fused.node("imp").outputs == {} and fused.node("imp").rows == {}
+    assert "fused group imp, oh → sc" in " ".join(fused.node("sc").log)
+    assert fused.node("oh").state == written.node("oh").state
+    assert pd.read_parquet(fused.output_path("sc")).equals(
+        pd.read_parquet(written.output_path("sc"))
+    )
+    assert not (tmp_path / "a" / "nodes" / "imp").exists()
+    assert ("imp", "running") in events and events.index(("imp", "running")) < (
+        events.index(("sc", "succeeded"))
+    )
+    again = run_pipeline(
+        spec(), sources=sources, workdir=tmp_path / "c", cache_dir=cache
+    )
+    assert {n.status for n in again.nodes.values()} == {"cached"}
+    assert again.node("imp").state == fused.node("imp").state
 
 
 def test_cache_key_follows_source_content_and_used_variables(

@@ -15,3 +15,11 @@ def bill_ratio(table: pa.Table) -> pa.Table:
 def not_a_table(table: pa.Table) -> list[int]:
     """Returns the wrong type, to test the error."""
     return [table.num_rows]
+
+
+def slow_species(table: pa.Table) -> pa.Table:
+    """Species and body mass after a short pause: a node slow enough to watch run."""
+    import time
+
+    time.sleep(0.6)
+    return table.select(["species", "body_mass_g"])

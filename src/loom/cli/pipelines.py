@@ -66,6 +66,30 @@ def _print_nodes(nodes: dict[str, Any]) -> None:
     )
 
 
+class _Follower:
+    """Prints each node's status change once (``--follow``); JSON lines with --json."""
+
+    def __init__(self, json_out: bool) -> None:
+        self.json_out = json_out
+        self.seen: dict[str, str] = {}
+
+    def __call__(self, run: Any) -> None:
+        for node_id, node in run.nodes.items():
+            if self.seen.get(node_id) == node.status:
+                continue
+            self.seen[node_id] = node.status
+            if self.json_out:
+                print(json.dumps({"node": node_id, **node.model_dump()}), flush=True)
+                continue
+            extra = [] if node.duration_s is None else [f"{node.duration_s:.2f}s"]
+            extra += [f"{p}={r} rows" for p, r in node.rows.items()]
+            if node.fused_into:
+                extra.append(f"fused into {node.fused_into}")
+            if node.error:
+                extra.append(node.error)
+            print(f"{node_id}: {node.status} {' '.join(extra)}".rstrip(), flush=True)
+
+
 @app.command("validate")
 @handle_errors
 def validate(
@@ -209,11 +233,17 @@ def run(
         ..., "--output", help="node.port=dataset (repeatable)."
     ),
     var: list[str] = typer.Option([], "--var", help="Variable k=v (repeatable)."),
+    follow: bool = typer.Option(
+        False, "--follow", "-f", help="Print node transitions as they happen."
+    ),
     json_out: bool = JsonOption,
 ) -> None:
     """Run NAME fully, wait, and print each node's status."""
     result = Client().pipelines.run(
-        name, outputs=_pairs(output, "--output"), variables=_variables(var)
+        name,
+        outputs=_pairs(output, "--output"),
+        variables=_variables(var),
+        on_update=_Follower(json_out) if follow else None,
     )
     if json_out:
         print_json(result)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -198,23 +199,32 @@ class Pipelines:
         variables: dict[str, Any] | None = None,
         wait: bool = True,
         timeout_s: float = 3600.0,
+        on_update: Callable[[PipelineRunPublic], None] | None = None,
     ) -> PipelineRunPublic:
         """Start a full run; ``outputs`` maps ``node.port`` to a dataset name.
 
         With ``wait`` it returns the finished run whatever its state (check
         ``.state`` and ``.nodes``); a run still going at ``timeout_s`` raises.
+        ``on_update`` sees the run at every poll (live per-node status).
         """
         body = {"outputs": outputs, "variables": variables or {}}
         run = PipelineRunPublic.model_validate(
             self._t.json("POST", f"/pipelines/{name}/runs", json=body)
         )
-        return self.wait(run.id, timeout_s) if wait else run
+        return self.wait(run.id, timeout_s, on_update) if wait else run
 
-    def wait(self, run_id: str, timeout_s: float = 3600.0) -> PipelineRunPublic:
-        """Poll a run until its job ends."""
+    def wait(
+        self,
+        run_id: str,
+        timeout_s: float = 3600.0,
+        on_update: Callable[[PipelineRunPublic], None] | None = None,
+    ) -> PipelineRunPublic:
+        """Poll a run until its job ends (``on_update`` sees every poll)."""
         deadline, delay = time.monotonic() + timeout_s, 0.1
         while True:
             run = self.get_run(run_id)
+            if on_update is not None:
+                on_update(run)
             if run.state.is_finished:
                 return run
             if time.monotonic() > deadline:

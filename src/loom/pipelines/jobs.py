@@ -146,7 +146,7 @@ def start_run(
         variables=dict(request.variables),
         sources=service.source_record(session, rows),
         requested=dict(request.outputs),
-        nodes={n.id: {"status": "pending"} for n in spec.nodes},
+        nodes={n.id: {"status": "queued"} for n in spec.nodes},
         alerts=alerts,
         alert_state="pending" if alerts else None,
     )
@@ -215,6 +215,7 @@ def run_pipeline_job(ctx: JobContext) -> dict[str, Any]:
         ctx.settings.home / "pipelines" / ctx.workspace_id / pipeline_id / "cache"
     )
     ctx.log(f"pipeline {spec.name} version {ctx.params['version']}, run {run_id}")
+    live = _LiveNodes(ctx, run_id)
     with contextlib.ExitStack() as stack:
         paths = {
             key: stack.enter_context(ctx.artifacts.local_path(src["artifact_key"]))
@@ -227,8 +228,10 @@ def run_pipeline_job(ctx: JobContext) -> dict[str, Any]:
             variables=variables,
             cache_dir=cache_dir,
             log=lambda node, line: ctx.log(f"[{node}] {line}"),
+            keep={split_ref(ref)[0] for ref in requested},
+            on_node=live.update,
         )
-        _save_nodes(ctx, run_id, result)
+        live.save(result.nodes.values())
         if result.failed:
             first = result.nodes[result.failed[0]]
             raise InvalidInputError(first.error or f"node '{first.id}' failed")
@@ -245,21 +248,51 @@ def run_pipeline_job(ctx: JobContext) -> dict[str, Any]:
     return {"run_id": run_id, "outputs": outputs, "duration_s": result.duration_s}
 
 
-def _save_nodes(ctx: JobContext, run_id: str, result: Any) -> None:
-    nodes = {
-        node.id: {
-            "status": node.status,
-            "duration_s": node.duration_s,
-            "rows": node.rows,
-            "error": node.error,
-            "cached": node.status == "cached",
-        }
-        for node in result.nodes.values()
+LOG_LINES = 50
+
+
+def node_record(node: Any) -> dict[str, Any]:
+    """A node's live status as stored on the run (and served by the run routes)."""
+    return {
+        "status": "queued" if node.status == "pending" else node.status,
+        "op": node.op,
+        "started_at": node.started_at,
+        "finished_at": node.finished_at,
+        "duration_s": node.duration_s,
+        "rows": node.rows,
+        "error": node.error,
+        "cached": node.status == "cached",
+        "fused_into": node.fused_into,
+        "log": node.log[-LOG_LINES:],
     }
-    with ctx.db.session() as session:
-        row = session.get(SqlPipelineRun, run_id)
-        if row is not None:
-            row.nodes = nodes
+
+
+class _LiveNodes:
+    """Writes every node's status onto the run row as the run proceeds.
+
+    The run view and ``loom pipeline run --follow`` poll the run; saving the
+    whole node map on each transition keeps one JSON column the single truth.
+    """
+
+    def __init__(self, ctx: JobContext, run_id: str) -> None:
+        self.ctx, self.run_id = ctx, run_id
+        self.nodes: dict[str, dict[str, Any]] = {}
+
+    def update(self, node: Any) -> None:
+        """``run_pipeline``'s ``on_node`` hook: record one node and save."""
+        self.nodes[node.id] = node_record(node)
+        self._write()
+
+    def save(self, nodes: Any) -> None:
+        """The final statuses of every node (including those never reached)."""
+        self.nodes = {node.id: node_record(node) for node in nodes}
+        self._write()
+
+    def _write(self) -> None:
+        with self.ctx.db.session() as session:
+            row = session.get(SqlPipelineRun, self.run_id)
+            if row is not None:
+                row.nodes = {**(row.nodes or {}), **self.nodes}
 
 
 def _register_output(

@@ -34,6 +34,10 @@ class NodeResult(BaseModel):
         cache_key: the key the node's outputs are cached under (full runs).
         state: the fitted state of a stateful node (JSON), else None.
         error: why it failed or was skipped (names the node).
+        started_at / finished_at: ISO-8601 UTC times, as the node ran (live
+            status of full runs reads them).
+        fused_into: full runs: the written node whose single query computed
+            this node's rows (the node itself is a view; no rows or preview).
     """
 
     id: str
@@ -48,6 +52,9 @@ class NodeResult(BaseModel):
     cache_key: str | None = None
     state: dict[str, Any] | None = None
     error: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    fused_into: str | None = None
 
 
 class PipelineResult(BaseModel):

@@ -141,11 +141,21 @@ class SchedulePublic(ScheduleSpec):
 class NodeRunPublic(BaseModel):
     """One node of a full run, as the run view draws it."""
 
-    status: str
+    status: str = Field(
+        description="queued, running, succeeded, failed, cached or skipped."
+    )
+    op: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
     duration_s: float | None = None
     rows: dict[str, int] = Field(default_factory=dict)
     error: str | None = None
     cached: bool = False
+    fused_into: str | None = Field(
+        default=None,
+        description="The written node whose single query computed this one.",
+    )
+    log: list[str] = Field(default_factory=list)
 
 
 class OutputRef(BaseModel):

@@ -1,5 +1,5 @@
 // Full run: outputs (node.port → dataset) and variables → a job; per-node status, output links, history.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Link } from "../../router";
 import { Empty, fmtDate, fmtDuration, StateBadge } from "../../ui";
 import type { PipelineRun, Variable } from "./api";
@@ -67,10 +67,21 @@ export function RunControls({ ports, variables, busy, dirty, onRun }: {
   );
 }
 
-/** One run: state, job link, per-node table and links to the datasets it wrote. */
+/** Seconds since an ISO time, ticking once a second (a running node's duration so far). */
+function Elapsed({ since }: { since: string }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(timer);
+  }, []);
+  return <>{fmtDuration(Math.max(0, (now - Date.parse(since)) / 1000))}</>;
+}
+
+/** One run: state, job link, per-node table (live while it runs) and the datasets it wrote. */
 export function RunView({ run }: { run: PipelineRun }) {
   const nodes = Object.entries(run.nodes ?? {});
   const outputs = Object.entries(run.outputs ?? {});
+  const live = nodes.filter(([, n]) => n.status === "running");
   return (
     <div className="pl-run" data-testid="run-view" data-state={run.state}>
       <div className="pl-result-summary">
@@ -83,6 +94,11 @@ export function RunView({ run }: { run: PipelineRun }) {
         {run.finished_at && <> · finished {fmtDate(run.finished_at)}</>}
       </div>
       {run.error && <div className="alert alert-error" data-testid="run-error">{run.error}</div>}
+      {live.length > 0 && (
+        <pre className="pl-live-log small" data-testid="run-live-log">
+          {live.map(([id, n]) => (n.log ?? []).slice(-5).map((line) => `[${id}] ${line}`).join("\n")).join("\n") || "starting…"}
+        </pre>
+      )}
       <div className="pl-run-grid">
         <table className="table compact" data-testid="run-nodes">
           <thead>
@@ -91,19 +107,21 @@ export function RunView({ run }: { run: PipelineRun }) {
               <th>Status</th>
               <th className="num">Duration</th>
               <th className="num">Rows</th>
-              <th>Error</th>
+              <th>Notes</th>
             </tr>
           </thead>
           <tbody>
             {nodes.map(([id, n]) => (
-              <tr key={id}>
+              <tr key={id} data-testid={`run-node-${id}`} data-status={n.status}>
                 <td className="mono">{id}</td>
                 <td>
                   <StateBadge state={n.cached ? "cached" : n.status} testId={`run-node-status-${id}`} />
                 </td>
-                <td className="num">{fmtDuration(n.duration_s)}</td>
+                <td className="num">{n.status === "running" && n.started_at ? <Elapsed since={n.started_at} /> : fmtDuration(n.duration_s)}</td>
                 <td className="num">{Object.values(n.rows ?? {}).map((r) => r.toLocaleString()).join(" / ") || "—"}</td>
-                <td className="pl-err-cell">{n.error ?? ""}</td>
+                <td className="pl-err-cell">
+                  {n.error ?? (n.fused_into ? <span className="muted small">computed in {n.fused_into}'s query</span> : "")}
+                </td>
               </tr>
             ))}
           </tbody>

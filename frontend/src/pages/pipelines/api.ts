@@ -98,12 +98,18 @@ export interface ScheduleSpec {
   last_run_at?: string | null;
 }
 
+/** One node of a full run, updated live while the run's job works (queued → running → …). */
 export interface RunNode {
   status: string;
+  op?: string | null;
+  started_at?: string | null;
+  finished_at?: string | null;
   duration_s: number | null;
   rows?: Record<string, number> | null;
   error?: string | null;
   cached?: boolean;
+  fused_into?: string | null;
+  log?: string[];
 }
 
 export interface PipelineRun {

@@ -49,7 +49,7 @@ export function useRuns(pipeline: string | undefined, onError: (message: string)
           if (FINAL_STATES.includes(r.state)) listRuns(r.pipeline).then(setHistory).catch(() => undefined);
         })
         .catch((err) => onError(errorText(err)));
-    }, 800);
+    }, 1000); // per-node status is saved as each node starts and ends
     return () => window.clearTimeout(timer);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [run]);

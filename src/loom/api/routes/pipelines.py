@@ -15,6 +15,7 @@ from loom.core.pages import Page
 from loom.pipelines import jobs, scheduling, service
 from loom.pipelines.results import PipelineResult
 from loom.pipelines.schemas import (
+    NodeRunPublic,
     PipelineCreate,
     PipelinePublic,
     PipelineRunPublic,
@@ -182,3 +183,13 @@ def get_run(
     return jobs.get_run(
         session, workspace_id=principal.workspace_id, run_id=pipeline_run_id
     )
+
+
+@router.get("/pipeline-runs/{pipeline_run_id}/nodes")
+def get_run_nodes(
+    pipeline_run_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> dict[str, NodeRunPublic]:
+    """Per-node live status of a full run (updated as each node starts and ends)."""
+    return jobs.get_run(
+        session, workspace_id=principal.workspace_id, run_id=pipeline_run_id
+    ).nodes

@@ -64,6 +64,9 @@ class Context:
         serving: True inside a fitted pipeline replaying on request rows; row
             operators that only make sense on training data pass rows through.
         sample_rows: the cap in-memory operators use when they fetch rows to fit.
+        row_order: False when nothing downstream observes the order of this
+            node's output rows (a full run's group ending in an aggregate), so
+            the operator may use order-changing plans such as joins.
     """
 
     con: duckdb.DuckDBPyConnection
@@ -72,6 +75,7 @@ class Context:
     log: Callable[[str], None] = lambda _line: None
     serving: bool = False
     sample_rows: int = 200_000
+    row_order: bool = True
     _counter: int = 0
 
     def new_table(self, stem: str) -> str:
