@@ -92,7 +92,8 @@ export interface Preview {
 export type ImportSource =
   | { kind: "file"; path: string; format?: "csv" | "parquet" | "jsonl" }
   | { kind: "sql"; url: string; query: string }
-  | { kind: "url"; url: string; format?: "csv" | "parquet" | "jsonl" };
+  | { kind: "url"; url: string; format?: "csv" | "parquet" | "jsonl" }
+  | { kind: "image_folder"; path: string; size?: string; mode?: "L" | "RGB" };
 
 export interface DatasetImport {
   name: string;

@@ -73,6 +73,20 @@ def test_paths_outside_the_data_roots_are_refused_before_a_job(api: Api) -> None
     assert api.ok("GET", "/jobs")["total"] == 0
 
 
+def test_image_folders_outside_the_data_roots_are_refused_before_a_job(
+    api: Api,
+) -> None:
+    for path in ["/etc", "../..", str(api.data_dir / "..")]:
+        response = api.call(
+            "POST",
+            "/datasets/imports",
+            json={"name": "x", "source": {"kind": "image_folder", "path": path}},
+        )
+        assert response.status_code == 403, (path, response.text)
+        assert "outside the configured data roots" in response.json()["detail"]
+    assert api.ok("GET", "/jobs")["total"] == 0
+
+
 def test_upload_imports_a_file(api: Api, iris_frame: Any) -> None:
     content = iris_frame.head(20).to_csv(index=False).encode()
     response = api.call(

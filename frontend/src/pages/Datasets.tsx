@@ -27,7 +27,7 @@ import {
   useLoad,
 } from "../ui";
 
-type Mode = "path" | "upload";
+type Mode = "path" | "upload" | "images";
 
 function ImportForm({ onDone }: { onDone: () => void }) {
   const [mode, setMode] = useState<Mode>("path");
@@ -35,6 +35,8 @@ function ImportForm({ onDone }: { onDone: () => void }) {
   const [path, setPath] = useState("");
   const [format, setFormat] = useState("");
   const [file, setFile] = useState<File | null>(null);
+  const [size, setSize] = useState("");
+  const [colour, setColour] = useState<"L" | "RGB">("L");
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [jobId, setJobId] = useState<string>();
@@ -56,6 +58,12 @@ function ImportForm({ onDone }: { onDone: () => void }) {
         started = await importDataset({
           name: name.trim(),
           source: { kind: "file", path: path.trim(), ...(fmt ? { format: fmt } : {}) },
+        });
+      } else if (mode === "images") {
+        // image_folder source: <path>/<label>/<image> → pixel columns + label + path.
+        started = await importDataset({
+          name: name.trim(),
+          source: { kind: "image_folder", path: path.trim(), mode: colour, ...(size.trim() ? { size: size.trim() } : {}) },
         });
       } else {
         if (!file) throw new Error("Choose a file to upload.");
@@ -80,6 +88,9 @@ function ImportForm({ onDone }: { onDone: () => void }) {
           <button type="button" className={mode === "upload" ? "tab active" : "tab"} data-testid="import-mode-upload" onClick={() => setMode("upload")}>
             Upload file
           </button>
+          <button type="button" className={mode === "images" ? "tab active" : "tab"} data-testid="import-mode-images" onClick={() => setMode("images")}>
+            Image folder
+          </button>
         </div>
         <div className="row">
           <label className="field">
@@ -99,6 +110,24 @@ function ImportForm({ onDone }: { onDone: () => void }) {
                   <option value="csv">csv</option>
                   <option value="parquet">parquet</option>
                   <option value="jsonl">jsonl</option>
+                </select>
+              </label>
+            </>
+          ) : mode === "images" ? (
+            <>
+              <label className="field grow">
+                <span>Folder holding label/image files (inside the data roots)</span>
+                <input required data-testid="import-images-path" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/data/fashion/train" />
+              </label>
+              <label className="field">
+                <span>Size (HxW)</span>
+                <input data-testid="import-images-size" value={size} onChange={(e) => setSize(e.target.value)} placeholder="first image's" />
+              </label>
+              <label className="field">
+                <span>Colour</span>
+                <select data-testid="import-images-mode" value={colour} onChange={(e) => setColour(e.target.value as "L" | "RGB")}>
+                  <option value="L">grey (L)</option>
+                  <option value="RGB">RGB</option>
                 </select>
               </label>
             </>

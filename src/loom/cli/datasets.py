@@ -1,4 +1,4 @@
-"""``loom dataset …``: import, list, show, versions, preview."""
+"""``loom dataset …``: import, import-images, list, show, versions, preview."""
 
 from __future__ import annotations
 
@@ -86,6 +86,44 @@ def import_(
         print_json(result)
     else:
         _summary(result)
+
+
+@app.command("import-images")
+@handle_errors
+def import_images(
+    folder: str = typer.Argument(
+        ..., help="Folder (inside the data roots) holding <label>/<image> files."
+    ),
+    name: str = typer.Option(
+        None, "--name", "-n", help="Dataset name (default: folder name)."
+    ),
+    size: str = typer.Option(
+        None, "--size", help="HEIGHTxWIDTH to resize to (default: first image's)."
+    ),
+    mode: str = typer.Option("L", "--mode", help="L (grey) or RGB."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Import an image folder as pixel columns + label + path (for cnn_classifier)."""
+    local = Path(folder).expanduser()
+    if not local.is_absolute() and local.exists():
+        local = local.resolve()
+    source = {"kind": "image_folder", "path": str(local), "size": size, "mode": mode}
+    ds = Client().datasets.import_source(name or local.name, source)
+    if json_out:
+        return print_json(ds)
+    from loom.data.dataset_schemas import DatasetPublic
+
+    assert isinstance(ds, DatasetPublic)
+    v = ds.latest_version
+    print_fields(
+        {
+            "id": ds.id,
+            "name": ds.name,
+            "version": v.version if v else None,
+            "images": v.row_count if v else None,
+            "pixel columns": len(v.columns) - 2 if v else None,
+        }
+    )
 
 
 @app.command("list")

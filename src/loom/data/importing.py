@@ -35,6 +35,7 @@ from loom.data.schemas import (
     DataFormat,
     DatasetSource,
     FileSource,
+    ImageFolderSource,
     SqlSource,
 )
 
@@ -104,6 +105,10 @@ def check_source(source: DatasetSource, *, data_roots: Sequence[Path]) -> None:
         source.resolved_format()
     elif isinstance(source, SqlSource):
         _sql.check_sql(source, resolve)
+    elif isinstance(source, ImageFolderSource):
+        from loom.data.images import check_image_folder
+
+        check_image_folder(source, resolve)
     else:
         source.resolved_format()
         _remote.check_url(source, resolve)
@@ -195,6 +200,10 @@ def _materialise(run: _Run, source: DatasetSource) -> int:
     if isinstance(source, FileSource):
         path = run.resolve(source.path)
         return _import_file(run, path, source.resolved_format(), source)
+    if isinstance(source, ImageFolderSource):
+        from loom.data.images import import_image_folder
+
+        return import_image_folder(source, run.resolve, run.out, run.log)
     fmt = source.resolved_format()
     local = run.workdir / f"download.{fmt}"
     try:

@@ -100,8 +100,26 @@ class UrlSource(BaseModel):
         )
 
 
+class ImageFolderSource(BaseModel):
+    """A folder of labelled images, ``<path>/<label>/<file>.png``, in the data roots.
+
+    Each image becomes a row of pixel columns (the layout ``cnn_classifier``
+    reads) plus ``label`` and ``path``.
+    """
+
+    kind: Literal["image_folder"] = "image_folder"
+    path: str
+    size: str | None = Field(
+        default=None,
+        pattern=r"^[1-9][0-9]{0,3}x[1-9][0-9]{0,3}$",
+        description="HEIGHTxWIDTH to resize to; default: the first image's size.",
+    )
+    mode: Literal["L", "RGB"] = "L"
+
+
 DatasetSource = Annotated[
-    FileSource | SqlSource | UrlSource, Field(discriminator="kind")
+    FileSource | SqlSource | UrlSource | ImageFolderSource,
+    Field(discriminator="kind"),
 ]
 
 

@@ -19,7 +19,7 @@ from loom.data.dataset_schemas import (
     DatasetVersionPublic,
 )
 from loom.data.orm import SqlDataset, SqlDatasetVersion
-from loom.data.schemas import ColumnSchema, FileSource
+from loom.data.schemas import ColumnSchema, FileSource, ImageFolderSource
 from loom.jobs import queue
 from loom.jobs.schemas import JobPublic
 from loom.storage.queries import find_by_ref, next_number
@@ -70,9 +70,10 @@ def start_import(
 ) -> JobPublic:
     """Queue an import job after the checks that need no I/O beyond a stat.
 
-    A file outside the data roots is refused here, before any job exists.
+    A file or image folder outside the data roots is refused here, before any
+    job exists; a relative path is read against the first data root.
     """
-    if isinstance(request.source, FileSource):
+    if isinstance(request.source, FileSource | ImageFolderSource):
         from loom.data.importing import resolve_in_roots
 
         path = Path(request.source.path)
