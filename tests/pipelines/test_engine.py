@@ -298,3 +298,30 @@ def test_cache_key_follows_source_content_and_used_variables(
     )
     assert [n.status for n in changed.nodes.values()] == ["succeeded", "succeeded"]
     assert changed.node("raw").rows == {"output": 100}
+
+
+def test_nodes_fused_into_a_failing_node_fail_with_it(
+    tmp_path: Path, sources: dict[str, Path]
+) -> None:
+    nodes = [
+        NODES[0],
+        {
+            "id": "strict",
+            "op": "cast",
+            "params": {"types": {"species": "integer"}, "strict": True},
+            "inputs": {"input": "raw"},
+        },
+        {
+            "id": "out",
+            "op": "select",
+            "params": {"columns": ["species", "body_mass_g"]},
+            "inputs": {"input": "strict"},
+        },
+    ]
+    result = run_pipeline(spec(nodes), sources=sources, workdir=tmp_path)
+
+    assert result.status == "failed"
+    assert result.node("strict").fused_into == "out"
+    assert result.node("out").status == "failed"
+    assert result.node("strict").status == "failed"
+    assert "'out''s query, which failed" in (result.node("strict").error or "")

@@ -110,10 +110,23 @@ class NodeRunner:
             result.status = "failed"
             result.error = f"node '{node.id}' ({node.op}) failed: {reason}"
             self._log(result, result.error)
+            self._fail_fused(node.id)
         finally:
             result.duration_s = time.perf_counter() - started
             result.finished_at = now_iso()
             self._notify(result)
+
+    def _fail_fused(self, anchor: str) -> None:
+        """Nodes fused into ``anchor`` never produced rows: they failed with it."""
+        for member in self.results.values():
+            if member.fused_into == anchor and member.status == "succeeded":
+                member.status = "failed"
+                member.error = (
+                    f"node '{member.id}' failed: its rows are computed in node "
+                    f"'{anchor}''s query, which failed"
+                )
+                self._log(member, member.error)
+                self._notify(member)
 
     def _execute(
         self,
