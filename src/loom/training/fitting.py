@@ -175,10 +175,10 @@ def _prepare_target(ctx: Context, df: pd.DataFrame) -> tuple[pd.DataFrame, np.nd
                 f"regression target '{target}' must be numeric; got {series.dtype}"
             )
         return df, series.to_numpy(dtype=np.float64)
-    return df, _class_codes(ctx, series)
+    return df, class_codes(ctx, series)
 
 
-def _class_codes(ctx: Context, series: pd.Series) -> np.ndarray:
+def class_codes(ctx: Context, series: pd.Series) -> np.ndarray:
     target = ctx.spec.target
     if pd.api.types.is_float_dtype(series) and not np.all(np.mod(series, 1) == 0):
         raise InvalidInputError(

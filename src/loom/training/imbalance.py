@@ -4,7 +4,7 @@ Pure functions over arrays: the training flow calls them on the *training*
 split only (never on the rows a model is evaluated on), and stores what they
 return in the run's ``details["imbalance"]`` / ``details["threshold"]`` and in
 the model bundle. Classification targets are class codes ``0..K-1`` (see
-``fitting._class_codes``); for threshold tuning code 1 is the positive class.
+``fitting.class_codes``); for threshold tuning code 1 is the positive class.
 """
 
 from __future__ import annotations

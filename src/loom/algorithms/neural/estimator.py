@@ -87,15 +87,26 @@ class NeuralEstimator(abc.ABC):
         mean, std = self.input_scale(X)
         self.state = {"n_features": X.shape[1], "x_mean": mean, "x_std": std}
         targets = self._encode_targets(y)
-        Xs = self._standardise(X)
-        train_rows, val_rows = self._split(len(X), y)
+        self._train(self._standardise(X), targets, y)
+        return self
+
+    def _train(
+        self, inputs: torch.Tensor, targets: torch.Tensor, y: np.ndarray
+    ) -> None:
+        """Build the network and train it on ``inputs`` (one row per sample).
+
+        Shared by every subclass (tabular, image and text inputs): the
+        validation split, seeding, the ``Trainer`` and the fitted state.
+        ``state["n_features"]`` and ``state["n_outputs"]`` size the network.
+        """
+        train_rows, val_rows = self._split(len(y), y)
         seed_everything(self.seed)
-        network = self.build_network(X.shape[1], self.state["n_outputs"])
+        network = self.build_network(self.state["n_features"], self.state["n_outputs"])
         trainer = self._trainer(network, has_val=val_rows is not None)
         history = trainer.fit(
-            Xs[train_rows],
+            inputs[train_rows],
             targets[train_rows],
-            None if val_rows is None else Xs[val_rows],
+            None if val_rows is None else inputs[val_rows],
             None if val_rows is None else targets[val_rows],
             resume=self.checkpoint_dir is not None,
         )
@@ -107,7 +118,6 @@ class NeuralEstimator(abc.ABC):
             device=str(trainer.device),
         )
         self.network_ = network.cpu().eval()
-        return self
 
     def _encode_targets(self, y: np.ndarray) -> torch.Tensor:
         if self.classification:
@@ -208,6 +218,21 @@ class NeuralEstimator(abc.ABC):
         out = np.exp(out - out.max(axis=1, keepdims=True))
         return out / out.sum(axis=1, keepdims=True)
 
+    # -- export ---------------------------------------------------------------
+
+    def export_module(self) -> Any:
+        """The ``ExportSpec`` (module, example inputs, names) that export traces.
+
+        The hook lets each estimator say what its exported graph takes: this
+        default bakes the standardisation and output step around the network
+        over a float matrix; text estimators override it for token ids.
+        """
+        if self.network_ is None:
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet")
+        from loom.algorithms.neural.export import tabular_export_spec
+
+        return tabular_export_spec(self)
+
     # -- reporting and storage ------------------------------------------------
 
     def report(self) -> dict[str, Any]:
@@ -231,6 +256,14 @@ class NeuralEstimator(abc.ABC):
         torch.save(self.network_.state_dict(), directory / WEIGHTS_FILE)
         state = {"params": self.params, "seed": self.seed, "state": self.state}
         (directory / CONFIG_FILE).write_text(json.dumps(_finite(state)))
+        self.save_extra(directory)
+
+    # Optional hooks, deliberately not abstract: most networks store nothing else.
+    def save_extra(self, directory: Path) -> None:  # noqa: B027
+        """Files a subclass stores beside the weights (a vocabulary); none here."""
+
+    def load_extra(self, directory: Path) -> None:  # noqa: B027
+        """Read back ``save_extra``'s files before the network is rebuilt."""
 
     @classmethod
     def load(cls, directory: Path, classification: bool) -> NeuralEstimator:
@@ -238,6 +271,7 @@ class NeuralEstimator(abc.ABC):
         saved = json.loads((directory / CONFIG_FILE).read_text())
         estimator = cls(saved["params"], classification, saved["seed"])
         estimator.state = saved["state"]
+        estimator.load_extra(directory)
         state = estimator.state
         network = estimator.build_network(state["n_features"], state["n_outputs"])
         weights = torch.load(

