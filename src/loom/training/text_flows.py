@@ -295,6 +295,9 @@ def _train_sequences(run: _Run, df: pd.DataFrame) -> TrainingOutcome:
         model.predict(_pick(data.texts, train_idx)),
         entity_tags,
     )[0]
+    report, _ = run.algorithm.report(model, data.texts, data.tag_texts, [column])
+    if report:  # e.g. a neural tagger's layers and epoch history
+        details["report"] = report
     return TrainingOutcome(
         metrics=metrics,
         cv_metrics=cv_metrics,
