@@ -67,11 +67,30 @@ def _tagged_sentences() -> tuple[np.ndarray, np.ndarray]:
 _TEXT_DATA = {
     Task.TOPIC_MODELING: _lee_documents,
     Task.SEQUENCE_LABELING: _tagged_sentences,
+    Task.EMBEDDING: lambda: (_lee_documents()[0][:40], None),
 }
 
 
+@cache
+def _labelled_reviews() -> tuple[np.ndarray, np.ndarray]:
+    """100 of gensim's pang_lee movie-review lines and their 0/1 (neg/pos) codes."""
+    from gensim.test.utils import datapath
+
+    path = datapath("pang_lee_polarity.cor")  # Windows-1252 text (0x97 dashes)
+    with open(path, encoding="cp1252", errors="replace") as handle:
+        lines = handle.read().splitlines()[::2]
+    labels, texts = zip(*(line.split(" ", 1) for line in lines), strict=True)
+    codes = np.asarray([int(label == "__label__pos") for label in labels])
+    return np.asarray(texts, dtype=object), codes
+
+
+def _inputs(algorithm: Algorithm) -> tuple[np.ndarray, np.ndarray | None]:
+    """Raw documents for text classifiers (``reads_text``), else the task's data."""
+    return _labelled_reviews() if algorithm.reads_text else _data(algorithm.task)
+
+
 def _fitted(algorithm: Algorithm, seed: int) -> tuple[Any, np.ndarray]:
-    X, y = _data(algorithm.task)
+    X, y = _inputs(algorithm)
     estimator = algorithm.build(validate_params(algorithm.name, {}), seed)
     assert (
         estimator.fit(X) is estimator if y is None else estimator.fit(X, y) is estimator
@@ -170,7 +189,7 @@ def test_unknown_parameter_is_rejected_listing_valid_ones(algorithm: Algorithm) 
 
 
 def test_predict_before_fit_raises_not_fitted(algorithm: Algorithm, seed: int) -> None:
-    X, _ = _data(algorithm.task)
+    X, _ = _inputs(algorithm)
     estimator = algorithm.build(validate_params(algorithm.name, {}), seed)
     with pytest.raises(NotFittedError):
         estimator.predict(X[:5])
@@ -197,7 +216,7 @@ def test_classifiers_expose_classes_and_probabilities(
     classifier: Algorithm, seed: int
 ) -> None:
     estimator, X = _fitted(classifier, seed)
-    assert list(estimator.classes_) == [0, 1, 2]
+    assert list(estimator.classes_) == sorted(set(_inputs(classifier)[1]))
     np.testing.assert_allclose(estimator.predict_proba(X).sum(axis=1), 1.0)
 
 
@@ -213,7 +232,7 @@ def test_same_seed_gives_same_predictions(algorithm: Algorithm, seed: int) -> No
 
 
 def test_same_seed_gives_same_metrics(algorithm: Algorithm, seed: int) -> None:
-    X, y = _data(algorithm.task)
+    X, y = _inputs(algorithm)
     if X.ndim == 1:  # text tasks: one string column
         frame = pd.DataFrame({"text": X})
     else:

@@ -12,6 +12,7 @@ import { ConfusionMatrix, CvTable, MetricsTable } from "./run/Metrics";
 import { OptionsUsed } from "./run/OptionsUsed";
 import { PlotGallery } from "./run/Plots";
 import { RegisterModel } from "./run/Register";
+import { EmbeddingPanel } from "./run/EmbeddingPanel";
 import { Report } from "./run/Report";
 import { TextReports } from "./run/TextReports";
 
@@ -131,6 +132,7 @@ export function RunDetail({ id }: { id: string }) {
       <Evaluation r={r} d={d} />
       <Curves details={d} />
       <Report report={d.report} run={r} />
+      <EmbeddingPanel run={r} />
       <OptionsUsed run={r} details={d} />
       <TextReports details={d} />
       <div className="grid-2">

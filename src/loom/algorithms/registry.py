@@ -34,6 +34,13 @@ _CATALOG_MODULES: tuple[str, ...] = (
     "loom.algorithms.text.crf",
     "loom.algorithms.neural.mlp",
     "loom.algorithms.neural.cnn",
+    "loom.algorithms.neural.bilstm_crf",
+    "loom.algorithms.neural.text_classifiers",
+    "loom.algorithms.embeddings.word2vec",
+    "loom.algorithms.embeddings.fasttext_vectors",
+    "loom.algorithms.embeddings.tfidf",
+    "loom.algorithms.embeddings.sentence",
+    "loom.algorithms.embeddings.fasttext_classifier",
 )
 
 _CATALOG: Catalog[Algorithm] = Catalog("algorithm", _CATALOG_MODULES)

@@ -20,6 +20,7 @@ from loom.api.errors import install_error_handlers
 from loom.api.routes import (
     algorithms,
     datasets,
+    embeddings,
     endpoints,
     identity,
     jobs,
@@ -111,7 +112,7 @@ def create_app(
         from loom.vectors.service import VectorService
 
         state.vectors = vector_service = VectorService(
-            settings.home / "vectors", state.db
+            settings.home / "vectors", state.db, artifacts=state.artifacts
         )
         app.state.loom = state
         if state.dispatcher is not None:
@@ -157,6 +158,7 @@ def create_app(
         vectors,
         vectors_data,
         pipelines,
+        embeddings,
     ):
         api.include_router(module.router, dependencies=[Depends(authenticate_request)])
     api.include_router(endpoints.router)

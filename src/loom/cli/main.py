@@ -7,6 +7,7 @@ import typer
 from loom.cli import (
     algorithms,
     datasets,
+    embeddings,
     endpoints,
     jobs,
     models,
@@ -29,6 +30,7 @@ app.add_typer(endpoints.app, name="endpoints")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(vectors.app, name="vectors")
 app.add_typer(pipelines.app, name="pipeline")
+app.add_typer(embeddings.app, name="embeddings")
 app.command("train")(handle_errors(runs.train))
 app.command("deploy")(handle_errors(endpoints.deploy))
 app.command("predict")(handle_errors(endpoints.predict))

@@ -1,0 +1,1 @@
+"""Embedding models: word vectors (word2vec, fastText) and document vectors."""
