@@ -1,8 +1,49 @@
-// Model registry: model list, and a model's versions, lineage, aliases and the deploy action.
+// Model registry: model list, and a model's versions, lineage, aliases, export and the deploy action.
 import { useState, type FormEvent } from "react";
-import { createEndpoint, deleteAlias, getModel, listModels, setAlias, type Endpoint, type Model } from "../api";
+import { createEndpoint, deleteAlias, getModel, listModels, request, setAlias, type Endpoint, type Model } from "../api";
 import { Link } from "../router";
 import { Card, Empty, ErrorBox, errorText, fmtDate, fmtMetric, Loading, mainMetric, PageHeader, useLoad } from "../ui";
+
+// Neural algorithms whose versions export to ONNX / TorchScript (GET …/export?format=).
+const EXPORTABLE = new Set(["mlp_classifier", "mlp_regressor", "cnn_classifier"]);
+
+function ExportControl({ model, version }: { model: string; version: number }) {
+  const [format, setFormat] = useState<"onnx" | "torchscript">("onnx");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const download = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      // The route needs the bearer header, so fetch the zip as a blob and save it.
+      const res = await request(
+        `/models/${encodeURIComponent(model)}/versions/${version}/export?format=${format}`,
+      );
+      const url = URL.createObjectURL(await res.blob());
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = `${model}-v${version}-${format}.zip`;
+      a.click();
+      URL.revokeObjectURL(url);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <span className="row" data-testid={`export-${version}`}>
+      <select value={format} onChange={(e) => setFormat(e.target.value as "onnx" | "torchscript")} data-testid={`export-format-${version}`}>
+        <option value="onnx">ONNX</option>
+        <option value="torchscript">TorchScript</option>
+      </select>
+      <button type="button" className="btn" disabled={busy} onClick={() => void download()} data-testid={`export-button-${version}`}>
+        {busy ? "Exporting…" : "Export"}
+      </button>
+      {error && <span className="error small">{error}</span>}
+    </span>
+  );
+}
 
 export function Models() {
   const models = useLoad(listModels, []);
@@ -221,6 +262,7 @@ export function ModelDetail({ name }: { name: string }) {
                   </th>
                 ))}
                 <th>Created</th>
+                <th>Export</th>
               </tr>
             </thead>
             <tbody>
@@ -249,6 +291,7 @@ export function ModelDetail({ name }: { name: string }) {
                     </td>
                   ))}
                   <td>{fmtDate(v.created_at)}</td>
+                  <td>{EXPORTABLE.has(v.algorithm) ? <ExportControl model={m.name} version={v.version} /> : <span className="muted">—</span>}</td>
                 </tr>
               ))}
             </tbody>

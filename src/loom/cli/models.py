@@ -1,4 +1,4 @@
-"""``loom model …``: register, list, show, alias."""
+"""``loom model …``: register, list, show, alias, export."""
 
 from __future__ import annotations
 
@@ -80,3 +80,22 @@ def alias(model: str, alias: str, version: int, json_out: bool = JsonOption) -> 
     """Point ALIAS of MODEL at VERSION."""
     m = Client().models.set_alias(model, alias, version)
     print_json(m) if json_out else print(f"{model}@{alias} -> version {version}")
+
+
+@app.command("export")
+@handle_errors
+def export(
+    model: str,
+    version: int,
+    format: str = typer.Option(
+        "onnx", "--format", "-f", help="onnx or torchscript (neural models only)."
+    ),
+    output: str = typer.Option(
+        None, "--output", "-o", help="Zip to write; default MODEL-vN-FORMAT.zip."
+    ),
+) -> None:
+    """Download VERSION of a neural MODEL as ONNX or TorchScript (a zip with
+    preprocessing.json and a README saying how to feed it)."""
+    path = output or f"{model}-v{version}-{format}.zip"
+    written = Client().models.export(model, version, format, path)
+    print(f"wrote {written}")

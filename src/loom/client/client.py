@@ -8,6 +8,7 @@ from typing import Any
 
 from loom.auth.schemas import TokenPublic, WhoAmI
 from loom.client.base import Transport, load_credentials
+from loom.client.embeddings import Embeddings
 from loom.client.pipelines import Pipelines
 from loom.client.runs import Runs
 from loom.client.vectors import Vectors
@@ -196,6 +197,21 @@ class Models(_Resource):
             self._t.json("DELETE", f"/models/{ref}/aliases/{alias}")
         )
 
+    def export(self, ref: str, version: int, format: str, path: str | Path) -> Path:
+        """Download a neural model version as a zip (``onnx`` or ``torchscript``).
+
+        The zip holds the model file, ``preprocessing.json`` and a README
+        saying how to feed it. Returns the path written.
+        """
+        response = self._t.request(
+            "GET",
+            f"/models/{ref}/versions/{version}/export",
+            params={"format": format},
+        )
+        target = Path(path)
+        target.write_bytes(response.content)
+        return target
+
 
 class Endpoints(_Resource):
     """Online endpoints and batch scoring."""
@@ -306,6 +322,7 @@ class Client:
         self.endpoints = Endpoints(self._transport)
         self.vectors = Vectors(self._transport)
         self.pipelines = Pipelines(self._transport)
+        self.embeddings = Embeddings(self._transport)
 
     @property
     def url(self) -> str:

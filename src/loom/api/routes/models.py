@@ -1,8 +1,13 @@
-"""The model registry: register, list, show, versions, aliases."""
+"""The model registry: register, list, show, versions, aliases, export."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, status
+import tempfile
+from pathlib import Path as FilePath
+from typing import Literal
+
+from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import BaseModel
 
 from loom.api.deps import CurrentPrincipal, SessionDep, StateDep
 from loom.core.pages import Page
@@ -16,6 +21,15 @@ from loom.registry.schemas import (
 )
 
 router = APIRouter(prefix="/models", tags=["models"])
+
+
+class ExportInfo(BaseModel):
+    """Which export formats a model version offers (empty: not a neural model)."""
+
+    model_name: str
+    version: int
+    algorithm: str
+    formats: list[str]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -49,6 +63,53 @@ def get_version(
     """One version with its lineage and input schema."""
     return service.get_version(
         session, workspace_id=principal.workspace_id, ref=model, version=version
+    )
+
+
+@router.get(
+    "/{model}/versions/{version}/export",
+    response_model=None,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def export_version(
+    model: str,
+    version: int,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    state: StateDep,
+    format: Literal["onnx", "torchscript"] | None = Query(None),
+) -> Response | ExportInfo:
+    """A neural model version as a zip (ONNX or TorchScript + preprocessing.json).
+
+    Without ``format`` it answers which formats the version offers, so a
+    client can ask before downloading.
+    """
+    from loom.algorithms.neural.export import FORMATS, exportable_algorithms
+
+    found, row = service.resolve_version_row(
+        session, workspace_id=principal.workspace_id, ref=model, version=version
+    )
+    if format is None:
+        neural = row.algorithm in exportable_algorithms()
+        return ExportInfo(
+            model_name=found.name,
+            version=row.version,
+            algorithm=row.algorithm,
+            formats=list(FORMATS) if neural else [],
+        )
+    from loom.algorithms.neural.export import export_bundle
+
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        state.artifacts.local_path(row.artifact_key) as bundle_dir,
+    ):
+        out = export_bundle(bundle_dir, format, FilePath(tmp) / "export.zip")
+        content = out.read_bytes()
+    filename = f"{found.name}-v{row.version}-{format}.zip"
+    return Response(
+        content,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
