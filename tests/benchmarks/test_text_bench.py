@@ -27,7 +27,8 @@ def test_text_bench_main_writes_results_page(
     assert path == tmp_path / "text.md"
     for title in ("word2vec throughput", "MLP epoch time", "CNN epoch time"):
         assert f"## {title}" in page
-    for row in ("gensim direct", "loom estimator fit", "plain PyTorch", "loom train()"):
+    rows = ("gensim direct", "loom estimator fit", "loom train(): fitting")
+    for row in (*rows, "loom train(): end to end", "plain PyTorch", "loom train()"):
         assert f"| {row} |" in page
     assert "vs <= 10%" in page and "vs <= 5%" in page
 
