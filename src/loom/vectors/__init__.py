@@ -9,10 +9,14 @@ spec, and why). Filters use a small safe language (``loom.vectors.filters``).
 Durability: a write is fsynced to a CRC-framed WAL before it is acknowledged;
 snapshots are atomic and the WAL replays on open.
 
-Non-goals here: HTTP, the SDK and the CLI (they sit on these classes), DB
-tables, embedding jobs and sharding across a Ray cluster. Importing this
-package's names import faiss on first use; ``loom.vectors.schema`` and
-``loom.vectors.orm`` never do.
+Beside the engine: ``ShardedCollection`` (``sharding.py``) spreads one
+collection over Ray actors with the same methods, and ``embedder.py`` fills a
+collection from an embedding model and embeds text queries; the service layer
+(``service.py``) ties collections to workspaces, the database and jobs.
+HTTP, the SDK and the CLI sit on these classes. Importing this package's
+names imports faiss on first use; ``loom.vectors.schema`` and
+``loom.vectors.orm`` never do, and nothing imports Ray unless a collection
+has more than one shard.
 """
 
 from importlib import import_module
