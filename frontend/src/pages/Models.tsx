@@ -4,11 +4,24 @@ import { createEndpoint, deleteAlias, getModel, listModels, request, setAlias, t
 import { Link } from "../router";
 import { Card, Empty, ErrorBox, errorText, fmtDate, fmtMetric, Loading, mainMetric, PageHeader, useLoad } from "../ui";
 
-// Neural algorithms whose versions export to ONNX / TorchScript (GET …/export?format=).
-const EXPORTABLE = new Set(["mlp_classifier", "mlp_regressor", "cnn_classifier"]);
+type ExportFormat = "onnx" | "torchscript";
+const FORMAT_LABELS: Record<ExportFormat, string> = { onnx: "ONNX", torchscript: "TorchScript" };
 
-function ExportControl({ model, version }: { model: string; version: number }) {
-  const [format, setFormat] = useState<"onnx" | "torchscript">("onnx");
+// The formats a version exports to, as the server says (GET …/export without format):
+// empty for models that are not exportable, so no list of algorithms lives here.
+const exportFormats = async (model: string, version: number): Promise<ExportFormat[]> => {
+  const res = await request(`/models/${encodeURIComponent(model)}/versions/${version}/export`);
+  return ((await res.json()) as { formats: ExportFormat[] }).formats;
+};
+
+function ExportCell({ model, version }: { model: string; version: number }) {
+  const formats = useLoad(() => exportFormats(model, version), [model, version]);
+  if (!formats.data?.length) return <span className="muted">—</span>;
+  return <ExportControl model={model} version={version} formats={formats.data} />;
+}
+
+function ExportControl({ model, version, formats }: { model: string; version: number; formats: ExportFormat[] }) {
+  const [format, setFormat] = useState<ExportFormat>(formats[0]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const download = async () => {
@@ -33,9 +46,12 @@ function ExportControl({ model, version }: { model: string; version: number }) {
   };
   return (
     <span className="row" data-testid={`export-${version}`}>
-      <select value={format} onChange={(e) => setFormat(e.target.value as "onnx" | "torchscript")} data-testid={`export-format-${version}`}>
-        <option value="onnx">ONNX</option>
-        <option value="torchscript">TorchScript</option>
+      <select value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)} data-testid={`export-format-${version}`}>
+        {formats.map((f) => (
+          <option key={f} value={f}>
+            {FORMAT_LABELS[f]}
+          </option>
+        ))}
       </select>
       <button type="button" className="btn" disabled={busy} onClick={() => void download()} data-testid={`export-button-${version}`}>
         {busy ? "Exporting…" : "Export"}
@@ -291,7 +307,9 @@ export function ModelDetail({ name }: { name: string }) {
                     </td>
                   ))}
                   <td>{fmtDate(v.created_at)}</td>
-                  <td>{EXPORTABLE.has(v.algorithm) ? <ExportControl model={m.name} version={v.version} /> : <span className="muted">—</span>}</td>
+                  <td>
+                    <ExportCell model={m.name} version={v.version} />
+                  </td>
                 </tr>
               ))}
             </tbody>

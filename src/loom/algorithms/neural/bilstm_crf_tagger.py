@@ -232,6 +232,17 @@ class BiLstmCrfTagger:
                     result[i] = [self.tags_[j] for j in path]
         return result
 
+    # -- export -------------------------------------------------------------------
+
+    def export_module(self) -> Any:
+        """Ids ``(batch, length, 1 + C)`` in, per-token emissions out; the CRF
+        scores and vocabularies ride along (Viterbi runs outside the graph)."""
+        if self.network_ is None:
+            raise NotFittedError("this BiLstmCrfTagger is not fitted yet")
+        from loom.algorithms.neural.text_export import tagger_export_spec
+
+        return tagger_export_spec(self, MAX_CHARS)
+
     # -- reporting and storage ----------------------------------------------------
 
     def report(self) -> dict[str, Any]:

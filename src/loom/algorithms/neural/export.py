@@ -13,7 +13,10 @@ feature pipeline in front is refused: its SQL/DuckDB steps cannot be
 reproduced outside Loom.
 
 Each estimator says how it is exported through ``export_module()`` (see
-``NeuralEstimator``), so text models with token-id inputs can plug in later.
+``NeuralEstimator``). Text classifiers and the BiLSTM-CRF tagger take token
+ids instead (``text_export``): their vocabulary file travels in the zip and
+``preprocessing.json`` says how text becomes ids (``text_ids`` does it in
+Python through Loom's own ``TextVocabulary``).
 """
 
 from __future__ import annotations
@@ -51,6 +54,9 @@ class ExportSpec:
         preprocessing: JSON facts a caller needs (scales, labels...).
         dynamic_axes: ONNX dynamic axes; defaults to a dynamic batch axis on
             every input and output.
+        files: extra zip entries (name → text), e.g. a vocabulary.
+        readme_body: how to build the input and read the output; None for
+            the encoded-feature-matrix text of tabular models.
     """
 
     module: nn.Module
@@ -59,6 +65,8 @@ class ExportSpec:
     output_names: list[str]
     preprocessing: dict[str, Any] = field(default_factory=dict)
     dynamic_axes: dict[str, dict[int, str]] | None = None
+    files: dict[str, str] = field(default_factory=dict)
+    readme_body: str | None = None
 
     def axes(self) -> dict[str, dict[int, str]]:
         """Dynamic axes, the batch axis of every input and output by default."""
@@ -167,6 +175,8 @@ def export_bundle(bundle_dir: Path, fmt: str, out: Path) -> Path:
         archive.writestr(MODEL_FILES[fmt], model_bytes)
         archive.writestr("preprocessing.json", json.dumps(facts, indent=2))
         archive.writestr("README.txt", readme(bundle, spec, fmt))
+        for name, text in spec.files.items():
+            archive.writestr(name, text)
     return out
 
 
@@ -209,21 +219,25 @@ def _default_hook(estimator: Any) -> bool:
 
 
 def exportable_algorithms() -> list[str]:
-    """Catalog names export supports: neural networks over table columns.
+    """Catalog names export supports: the neural networks over table columns,
+    the neural text classifiers (token ids in) and the BiLSTM-CRF tagger.
 
-    Text models plug in by overriding ``export_module`` (token-id inputs) and
-    being listed here.
+    A new neural entry plugs in by overriding ``export_module`` and being
+    matched here.
     """
     from loom.algorithms.base import Task
+    from loom.algorithms.neural.bilstm_crf import BiLstmCrfAlgorithm
     from loom.algorithms.neural.common import NeuralAlgorithm
     from loom.algorithms.registry import list_algorithms
 
     return sorted(
         a.name
         for a in list_algorithms()
-        if isinstance(a, NeuralAlgorithm)
-        and not a.reads_text
-        and a.task in (Task.CLASSIFICATION, Task.REGRESSION)
+        if (
+            isinstance(a, NeuralAlgorithm)
+            and a.task in (Task.CLASSIFICATION, Task.REGRESSION)
+        )
+        or isinstance(a, BiLstmCrfAlgorithm)
     )
 
 
@@ -305,11 +319,15 @@ def readme(bundle: Any, spec: ExportSpec, fmt: str) -> str:
     """How to feed the exported model, in plain words."""
     n = len(bundle.encoder.feature_names_out)
     output = spec.output_names[0]
+    name = spec.input_names[0]
     load = (
-        "onnxruntime.InferenceSession('model.onnx').run(None, {'features': X})[0]"
+        f"onnxruntime.InferenceSession('model.onnx').run(None, {{'{name}': X}})[0]"
         if fmt == "onnx"
         else "torch.jit.load('model.pt')(torch.from_numpy(X))"
     )
+    header = f"Loom export of a {bundle.algorithm} model ({bundle.task}).\n\n"
+    if spec.readme_body is not None:
+        return f"{header}{spec.readme_body}\n\nRun it: {load}\n"
     meaning = (
         "class probabilities (batch, K); column j is labels[j] in "
         "preprocessing.json. With a threshold there (binary models), predict "
@@ -318,9 +336,8 @@ def readme(bundle: Any, spec: ExportSpec, fmt: str) -> str:
         else "predictions (batch,) in the target's units."
     )
     return (
-        f"Loom export of a {bundle.algorithm} model ({bundle.task}).\n\n"
-        f"Input 'features': float32 array of shape (batch, {n}), columns in the\n"
-        "order of preprocessing.json 'columns'. Build it from raw rows the way\n"
+        f"{header}Input 'features': float32 array of shape (batch, {n}), columns\n"
+        "in the order of preprocessing.json 'columns'. Build it from raw rows the way\n"
         "Loom's encoder does ('encoder' in preprocessing.json):\n"
         "  - number/integer/boolean column: its value as a float; a null takes\n"
         "    the column's 'fill' (the training median);\n"
@@ -331,3 +348,34 @@ def readme(bundle: Any, spec: ExportSpec, fmt: str) -> str:
         f"Output '{output}': {meaning}\n\n"
         f"Run it: {load}\n"
     )
+
+
+def text_ids(
+    preprocessing: dict[str, Any], vocab: dict[str, Any], texts: list[str]
+) -> np.ndarray:
+    """A text classifier export's ``ids`` input for ``texts``.
+
+    A thin call into Loom's own ``TextVocabulary`` and the estimator's padding
+    (no second tokeniser), so ids match training exactly.
+
+    Args:
+        preprocessing: the zip's ``preprocessing.json`` (its ``text`` section).
+        vocab: the zip's ``text_vocab.json``.
+        texts: raw documents.
+
+    Returns:
+        int64 ``(len(texts), length)`` ids, right-padded with ``<pad>``.
+    """
+    from loom.algorithms.neural.text_estimator import padded_ids
+    from loom.algorithms.neural.text_vocab import TextVocabulary
+
+    text = preprocessing["text"]
+    vocabulary = TextVocabulary.from_dict(vocab)
+    ids = padded_ids(
+        vocabulary,
+        [vocabulary.tokens(t) for t in texts],
+        max_length=text["max_length"],
+        bag_of_ngrams=text["bag_of_ngrams"],
+        prepend_cls=text["prepend_cls"],
+    )
+    return ids.numpy()

@@ -104,17 +104,13 @@ class TextNeuralEstimator(NeuralEstimator):
     def _ids(self, tokens: Sequence[list[str]]) -> torch.Tensor:
         """``(n, L)`` right-padded ids, ``L`` the longest encoded document."""
         assert self.vocab_ is not None
-        limit = self.params["max_length"]
-        if self.bag_of_ngrams:
-            rows = [self.vocab_.ngram_ids(t, limit) for t in tokens]
-        else:
-            rows = [self.vocab_.word_ids(t, limit) for t in tokens]
-        if self.prepend_cls:
-            rows = [[CLS, *row] for row in rows]
-        out = torch.full((len(rows), max(map(len, rows))), PAD, dtype=torch.long)
-        for i, row in enumerate(rows):
-            out[i, : len(row)] = torch.as_tensor(row, dtype=torch.long)
-        return out
+        return padded_ids(
+            self.vocab_,
+            tokens,
+            max_length=self.params["max_length"],
+            bag_of_ngrams=self.bag_of_ngrams,
+            prepend_cls=self.prepend_cls,
+        )
 
     # -- predicting -----------------------------------------------------------
 
@@ -132,6 +128,17 @@ class TextNeuralEstimator(NeuralEstimator):
                 scores = self.network_(ids[torch.as_tensor(rows)])
                 out[rows] = scores.numpy().astype(np.float64)
         return out
+
+    # -- export ---------------------------------------------------------------
+
+    def export_module(self) -> Any:
+        """Token ids ``(batch, length)`` in, class probabilities out, vocabulary
+        and tokenising facts alongside (see ``text_export``)."""
+        if self.network_ is None or self.vocab_ is None:
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet")
+        from loom.algorithms.neural.text_export import text_export_spec
+
+        return text_export_spec(self)
 
     # -- reporting and storage ------------------------------------------------
 
@@ -166,6 +173,31 @@ class TextNeuralEstimator(NeuralEstimator):
         """Read the vocabulary back before the network is rebuilt."""
         state = json.loads((directory / VOCAB_FILE).read_text())
         self.vocab_ = TextVocabulary.from_dict(state)
+
+
+def padded_ids(
+    vocab: TextVocabulary,
+    tokens: Sequence[list[str]],
+    *,
+    max_length: int,
+    bag_of_ngrams: bool,
+    prepend_cls: bool,
+) -> torch.Tensor:
+    """``(n, L)`` ids right-padded with ``<pad>``, ``L`` the longest document.
+
+    Shared by training, prediction and ``export.text_ids`` so an exported
+    model is fed exactly the ids the estimator saw.
+    """
+    if bag_of_ngrams:
+        rows = [vocab.ngram_ids(t, max_length) for t in tokens]
+    else:
+        rows = [vocab.word_ids(t, max_length) for t in tokens]
+    if prepend_cls:
+        rows = [[CLS, *row] for row in rows]
+    out = torch.full((len(rows), max(map(len, rows))), PAD, dtype=torch.long)
+    for i, row in enumerate(rows):
+        out[i, : len(row)] = torch.as_tensor(row, dtype=torch.long)
+    return out
 
 
 def _texts(X: Any) -> list[str]:

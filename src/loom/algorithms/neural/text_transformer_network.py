@@ -48,10 +48,20 @@ class TextTransformer(nn.Module):
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         """Class scores ``(B, n_outputs)`` for right-padded ids ``(B, L)``."""
         ids, mask, _ = trim_padding(ids)
+        return self.scores(ids, mask)
+
+    def scores(
+        self, ids: torch.Tensor, mask: torch.Tensor, encoder: nn.Module | None = None
+    ) -> torch.Tensor:
+        """Class scores for ids ``(B, L)`` whose real tokens ``mask`` marks.
+
+        Trimming-free, so the export path traces it with a dynamic length;
+        ``encoder`` replaces ``self.encoder`` there (a traceable twin).
+        """
         steps = torch.arange(ids.shape[1], device=ids.device)
         x = self.tokens(ids) + self.positions(steps).unsqueeze(0)
         x = self.dropout(self.embedding_norm(x))
-        x = self.encoder(x, src_key_padding_mask=~mask)
+        x = (encoder or self.encoder)(x, src_key_padding_mask=~mask)
         if self.pooling == "cls":
             pooled = x[:, 0]
         else:
