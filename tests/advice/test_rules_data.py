@@ -150,3 +150,14 @@ def test_small_sample_silent_on_the_full_table(cancer_df: pd.DataFrame) -> None:
     assert (
         small_sample(supervised_input(cancer_df, "diagnosis", "cart_classifier")) == []
     )
+
+
+def test_pixel_rules_stay_silent_for_image_models(cancer_df: pd.DataFrame) -> None:
+    from dataclasses import replace
+
+    frame = cancer_df.groupby("diagnosis").head(50).reset_index(drop=True)
+    frame["border"] = 0.0
+    data = supervised_input(frame, "diagnosis", "cart_classifier")
+    assert small_sample(data) and constant_or_near_constant(data)
+    as_image = replace(data, algorithm="cnn_classifier")
+    assert small_sample(as_image) == [] and constant_or_near_constant(as_image) == []

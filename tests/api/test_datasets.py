@@ -87,6 +87,28 @@ def test_image_folders_outside_the_data_roots_are_refused_before_a_job(
     assert api.ok("GET", "/jobs")["total"] == 0
 
 
+def test_image_folder_inside_the_roots_imports_by_relative_path(api: Api) -> None:
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    pairs = zip(digits.images[:20], digits.target[:20], strict=True)
+    for i, (image, label) in enumerate(pairs):
+        folder = api.data_dir / "digits" / str(label)
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray((image * 16).astype("uint8")).save(folder / f"{i}.png")
+    job = api.ok(
+        "POST",
+        "/datasets/imports",
+        json={"name": "digits", "source": {"kind": "image_folder", "path": "digits"}},
+    )
+    assert api.wait_job(job["id"])["state"] == "succeeded"
+    version = api.ok("GET", "/datasets/digits")["latest_version"]
+    assert version["row_count"] == 20
+    names = [c["name"] for c in version["columns"]]
+    assert names[:2] == ["pixel_0", "pixel_1"] and "label" in names
+
+
 def test_upload_imports_a_file(api: Api, iris_frame: Any) -> None:
     content = iris_frame.head(20).to_csv(index=False).encode()
     response = api.call(

@@ -67,6 +67,27 @@ def test_cli_options_reach_the_run_and_advice_is_printed(
     )
     assert bad.returncode != 0
     assert "'knn_classifier' does not" in bad.stderr
+    picked = loom_json(
+        live_server,
+        "train",
+        "-d",
+        "cli-wine",
+        "-t",
+        "cultivar",
+        "-a",
+        "gaussian_nb",
+        "--features",
+        "alcohol,total_*",
+    )
+    assert picked["features"] == ["alcohol", "total_phenols"]
+    unmatched = loom(
+        live_server,
+        *("train", "-d", "cli-wine", "-t", "cultivar", "-a", "gaussian_nb"),
+        *("--features", "colour_*"),
+        ok=False,
+    )
+    assert unmatched.returncode == 1
+    assert "'colour_*' matches no column" in unmatched.stderr
 
 
 def test_sdk_tuned_threshold_is_applied_by_the_endpoint(

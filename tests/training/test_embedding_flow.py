@@ -42,6 +42,7 @@ def test_word2vec_run_reports_vocabulary_coverage_and_neighbours(
     assert details["embedding"] == {"dimension": 100, "kind": "word"}
     assert details["report"]["neighbours"][0]["neighbours"]
     assert details["report"]["coverage"]["analogy"]["questions"] > 19_000
+    assert [row["epoch"] for row in details["report"]["history"]] == epochs
     assert any("unsupervised" in note for note in details["notes"])
     outcome.bundle.save(tmp_path)
     served = ModelBundle.load(tmp_path).predict_records([{"text": "prime minister"}])

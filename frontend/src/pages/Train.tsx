@@ -108,6 +108,8 @@ export function Train() {
   const optionalTarget = algo?.task === "embedding";
   const needsTarget = algo ? algo.task !== "clustering" && algo.task !== "topic_modeling" : true;
   const targetColumns = algo?.task === "sequence_labeling" ? stringColumns : columns;
+  // An image-folder import keeps a `path` column beside the pixels; the CNN must read the pixels only.
+  const pixelColumns = algo?.name === "cnn_classifier" ? columns.filter((c) => /^pixel_\d+$/.test(c.name)).map((c) => c.name) : [];
 
   useEffect(() => setValues(initialValues(algo)), [algo]);
   useEffect(() => {
@@ -132,6 +134,7 @@ export function Train() {
       experiment: v.experiment.trim() || "Default",
       ...(needsTarget && (target || !optionalTarget) ? { target } : {}),
       ...(text && textColumn ? { features: [textColumn] } : {}),
+      ...(pixelColumns.length ? { features: pixelColumns } : {}),
       ...(v.mode === "cv" ? { cv_folds: Number(v.cvFolds) } : { test_size: Number(v.testSize) }),
       ...(v.runName.trim() ? { name: v.runName.trim() } : {}),
       ...(options ? { options } : {}),
@@ -188,6 +191,11 @@ export function Train() {
               />
             )}
           </div>
+          {pixelColumns.length > 0 && (
+            <p className="muted small" data-testid="train-pixel-features">
+              Features: the {pixelColumns.length} pixel_* columns (other columns, such as an image's path, are left out).
+            </p>
+          )}
           <ErrorBox error={detail.error} />
         </Card>
         <AlgorithmCard algorithms={algorithms.data.items} algo={algo} algorithm={algorithm} setAlgorithm={setAlgorithm} values={values} setValues={setValues} fe={fe} />

@@ -160,10 +160,25 @@ def high_cardinality_category(data: AdviceInput) -> list[Finding]:
     return findings
 
 
+def _reads_images(data: AdviceInput) -> bool:
+    """Whether the columns are one image's pixels (``keeps_constant_features``).
+
+    Blank border pixels are part of the image grid, and a convolution shares
+    its weights over all pixels, so per-column advice does not apply.
+    """
+    from loom.algorithms.registry import get_algorithm
+    from loom.core.errors import InvalidInputError
+
+    try:
+        return get_algorithm(data.algorithm).keeps_constant_features
+    except InvalidInputError:
+        return False
+
+
 def constant_or_near_constant(data: AdviceInput) -> list[Finding]:
     """Columns with one value (nulls count as a value) in 99% of rows or more."""
     n = len(data.frame)
-    if n == 0:
+    if n == 0 or _reads_images(data):
         return []
     sample = data.frame.iloc[sample_index(n)]
     findings = []
@@ -204,7 +219,7 @@ def constant_or_near_constant(data: AdviceInput) -> list[Finding]:
 
 def small_sample(data: AdviceInput) -> list[Finding]:
     """Too few rows for the number of encoded columns the model fits."""
-    if data.task not in ("classification", "regression"):
+    if data.task not in ("classification", "regression") or _reads_images(data):
         return []
     n_rows, n_columns = data.X.shape[0], data.X.shape[1]
     if n_columns == 0 or n_rows >= MIN_ROWS_PER_FEATURE * n_columns:

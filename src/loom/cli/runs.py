@@ -54,6 +54,13 @@ def train(
     dataset: str = typer.Option(..., "--dataset", "-d"),
     algorithm: str = typer.Option(..., "--algorithm", "-a"),
     target: str = typer.Option(None, "--target", "-t"),
+    features: str = typer.Option(
+        None,
+        "--features",
+        "-f",
+        help="Comma-separated feature columns or patterns (e.g. 'pixel_*'); "
+        "default: every column but the target.",
+    ),
     param: list[str] = typer.Option([], "--param", "-p", help="key=value, repeatable."),
     cv: int = typer.Option(None, "--cv", help="k-fold cross-validation folds."),
     test_size: float = typer.Option(0.2, "--test-size"),
@@ -108,7 +115,9 @@ def train(
         learning_curve=learning_curve,
         validation_curve=validation_curve,
     )
-    run = Client().runs.create(
+    client = Client()
+    chosen = _feature_columns(client, dataset, features) if features else None
+    run = client.runs.create(
         dataset=dataset,
         algorithm=algorithm,
         target=target,
@@ -119,8 +128,31 @@ def train(
         seed=seed,
         experiment=experiment,
         wait=not no_wait,
+        **({"features": chosen} if chosen else {}),
     )
     print_json(run) if json_out else show_run(run)
+
+
+def _feature_columns(client: Client, dataset: str, spec: str) -> list[str]:
+    """Names from ``--features``; patterns expand against the dataset's columns.
+
+    Raises:
+        ValueError: a pattern that matches no column (named).
+    """
+    from fnmatch import fnmatchcase
+
+    items = [item.strip() for item in spec.split(",") if item.strip()]
+    if not any(ch in item for item in items for ch in "*?["):
+        return items
+    latest = client.datasets.get(dataset).latest_version
+    columns = [c.name for c in latest.columns] if latest else []
+    chosen: list[str] = []
+    for item in items:
+        matched = [c for c in columns if fnmatchcase(c, item)]
+        if not matched:
+            raise ValueError(f"--features: '{item}' matches no column")
+        chosen += [c for c in matched if c not in chosen]
+    return chosen
 
 
 @app.command("list")

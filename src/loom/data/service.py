@@ -74,12 +74,18 @@ def start_import(
     job exists; a relative path is read against the first data root.
     """
     if isinstance(request.source, FileSource | ImageFolderSource):
+        from functools import partial
+
+        from loom.data.images import resolve_folder
         from loom.data.importing import resolve_in_roots
 
         path = Path(request.source.path)
         if not path.is_absolute() and data_roots:
             path = data_roots[0] / path
-        resolved = resolve_in_roots(path, data_roots)
+        if isinstance(request.source, ImageFolderSource):
+            resolved = resolve_folder(path, partial(resolve_in_roots, roots=data_roots))
+        else:
+            resolved = resolve_in_roots(path, data_roots)
         request = request.model_copy(
             update={"source": request.source.model_copy(update={"path": str(resolved)})}
         )

@@ -166,7 +166,9 @@ def _intrinsic(
     ]
     history = getattr(model, "epoch_losses_", None)
     if history:
-        report["history"] = [{"train_loss": loss} for loss in history]
+        report["history"] = [
+            {"epoch": epoch, "train_loss": loss} for epoch, loss in enumerate(history)
+        ]
     chinese = sum(has_cjk(w) for w in words[:1000]) > len(words[:1000]) / 2
     if chinese:
         log("analogy and word-similarity sets are English: skipped")
