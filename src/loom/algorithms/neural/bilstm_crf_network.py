@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -11,8 +10,6 @@ from torch import nn
 
 from loom.algorithms.neural.crf_layer import CRF
 from loom.algorithms.neural.training_loop import Trainer, TrainingHistory
-from loom.algorithms.neural.training_loop import _grad_norm as grad_norm
-from loom.algorithms.neural.training_loop import _l1_norm as l1_norm
 
 PAD, UNK = 0, 1  # reserved ids in the word and character vocabularies
 BUCKET_POOL = 20  # batches' worth of shuffled sentences sorted by length together
@@ -150,23 +147,3 @@ class BucketTrainer(Trainer):
             batches.extend(pool[torch.argsort(lengths[pool], stable=True)].split(size))
         shuffled = torch.randperm(len(batches), generator=self.generator).tolist()
         return [batches[i].to(self.device) for i in shuffled]
-
-    def _run_epoch(self, X: torch.Tensor, y: torch.Tensor) -> tuple[float, float, bool]:
-        """One pass over the batches: (mean loss, max grad norm, finished)."""
-        self.model.train()
-        total, count, max_norm = 0.0, 0, 0.0
-        for index in self._batches(X):
-            if self.should_stop is not None and self.should_stop():
-                return math.nan, max_norm, False
-            self.optimizer.zero_grad(set_to_none=True)
-            loss = self.loss(self.model(X[index]), y[index])
-            total += float(loss.detach()) * len(index)
-            count += len(index)
-            if self.config.l1 > 0:
-                loss = loss + self.config.l1 * l1_norm(self.model)
-            loss.backward()
-            if self.config.grad_clip:
-                nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
-            max_norm = max(max_norm, grad_norm(self.model))
-            self.optimizer.step()
-        return total / max(count, 1), max_norm, True
