@@ -46,15 +46,12 @@ def test_image_folder_import_trains_cnn_above_floor(tmp_path: Path) -> None:
     np.testing.assert_array_equal(
         first[[f"pixel_{j}" for j in range(64)]], pixels[0].ravel()
     )
-    features = [f"pixel_{j}" for j in range(64)]
+    # No features named: the CNN takes the pixel columns, never 'path'.
     spec = TrainingSpec(
-        algorithm="cnn_classifier",
-        params={"epochs": 15},
-        target="label",
-        features=features,
-        seed=0,
+        algorithm="cnn_classifier", params={"epochs": 15}, target="label", seed=0
     )
     outcome = train(frame, spec)
+    assert outcome.bundle.features == [f"pixel_{j}" for j in range(64)]
     assert outcome.metrics["accuracy"] >= 0.9
     assert outcome.details["report"]["summary"]["layers"][0]["output_shape"] == [
         1,

@@ -56,6 +56,14 @@ class Algorithm(abc.ABC):
     # model accepts raw text, its tokeniser inside the estimator.
     reads_text: ClassVar[bool] = False
 
+    def default_features(self, columns: list[str]) -> list[str]:
+        """The feature columns used when a run names none (all but the target).
+
+        Image models narrow this to the pixel columns, so an imported image
+        folder's ``path`` column never becomes a feature by accident.
+        """
+        return columns
+
     @abc.abstractmethod
     def build(self, params: BaseModel, seed: int) -> Any:
         """Return an unfitted estimator configured from validated ``params``.

@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from loom.algorithms.base import Task
+from loom.algorithms.base import Algorithm, Task
 from loom.algorithms.registry import get_algorithm, validate_params
 from loom.core.errors import InvalidInputError
 from loom.training import flows
@@ -83,7 +83,7 @@ def train(
     _check_spec(spec, algorithm.task)
     columns = [str(c) for c in df.columns]
     check_options(algorithm, params, spec.options, columns=columns, target=spec.target)
-    ctx = Context(algorithm, params, spec, _resolve_features(df, spec), log)
+    ctx = Context(algorithm, params, spec, _resolve_features(df, spec, algorithm), log)
     ctx.on_epoch, ctx.should_stop = on_epoch, should_stop
     log(
         f"training {algorithm.name} ({algorithm.task}) on {len(df)} rows, "
@@ -130,7 +130,9 @@ def _check_spec(spec: TrainingSpec, task: Task) -> None:
         )
 
 
-def _resolve_features(df: pd.DataFrame, spec: TrainingSpec) -> list[str]:
+def _resolve_features(
+    df: pd.DataFrame, spec: TrainingSpec, algorithm: Algorithm
+) -> list[str]:
     columns = [str(c) for c in df.columns]
     if spec.target is not None and spec.target not in df.columns:
         raise InvalidInputError(
@@ -139,7 +141,8 @@ def _resolve_features(df: pd.DataFrame, spec: TrainingSpec) -> list[str]:
         )
     group = spec.options.group_column
     if spec.features is None:
-        features = [c for c in columns if c not in (spec.target, group)]
+        rest = [c for c in columns if c not in (spec.target, group)]
+        features = algorithm.default_features(rest)
     else:
         features = list(spec.features)
         for name in features:

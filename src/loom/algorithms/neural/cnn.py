@@ -10,6 +10,7 @@ filters every block) and a dense head.
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
@@ -17,6 +18,9 @@ from pydantic import BaseModel, Field
 from loom.algorithms.base import Task
 from loom.algorithms.neural.common import NeuralAlgorithm, NeuralTrainingParams
 from loom.algorithms.registry import register
+
+# The columns ``loom.data.images`` writes: one per pixel, channel by channel.
+PIXEL_COLUMN = re.compile(r"pixel_\d+")
 
 
 class CNNParams(NeuralTrainingParams):
@@ -75,6 +79,11 @@ class CNNClassifierAlgorithm(NeuralAlgorithm):
     # Border pixels that are blank in every image (3 of digits' 64) are part of
     # the image grid, not useless features; training must keep them.
     keeps_constant_features: ClassVar[bool] = True
+
+    def default_features(self, columns: list[str]) -> list[str]:
+        """The ``pixel_<n>`` columns an image-folder import writes, when present."""
+        pixels = [c for c in columns if PIXEL_COLUMN.fullmatch(c)]
+        return pixels or columns
 
     def estimator_class(self) -> type[Any]:
         from loom.algorithms.neural.cnn_network import CNNEstimator
