@@ -18,6 +18,8 @@ import { TextReports } from "./run/TextReports";
 
 function validationText(r: Run): string {
   const group = r.options?.group_column;
+  // Embeddings are fitted on every document; nothing is held out.
+  if (r.task === "embedding") return "none: fitted on every document";
   if (r.cv_folds) return `${r.cv_folds}-fold ${group ? `grouped cross-validation on ${group}` : "cross-validation"}`;
   return `holdout, test size ${r.test_size}`;
 }
