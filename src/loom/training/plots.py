@@ -52,7 +52,10 @@ def roc_curve_png(curves: list[dict[str, Any]]) -> bytes:
 
 
 def _legend(axes: Axes, n_entries: int, loc: _Corner) -> None:
-    if 0 < n_entries <= _MAX_LEGEND:
+    # A curve can have no drawable points (a class absent from every fold):
+    # then nothing carries a label and matplotlib would warn about the legend.
+    handles, _ = axes.get_legend_handles_labels()
+    if handles and 0 < n_entries <= _MAX_LEGEND:
         axes.legend(loc=loc, fontsize="small")
 
 
