@@ -31,6 +31,15 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def star_except(columns: Iterable[str]) -> str:
+    """``*`` without ``columns`` (``* EXCLUDE (…)``), or plain ``*`` when none.
+
+    The select list of every operator that adds columns and may drop its inputs.
+    """
+    names = ", ".join(ident(c) for c in columns)
+    return f"* EXCLUDE ({names})" if names else "*"
+
+
 def literal(value: Any) -> str:
     """A SQL literal for a value Loom itself produced (fitted state, params)."""
     if value is None:

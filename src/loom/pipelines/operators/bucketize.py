@@ -17,7 +17,7 @@ from pydantic import Field
 from loom.core.errors import InvalidInputError
 from loom.pipelines.operators import register
 from loom.pipelines.operators._checks import fresh, need, need_numeric
-from loom.pipelines.operators._sql import ident, literal
+from loom.pipelines.operators._sql import ident, literal, star_except
 from loom.pipelines.operators.base import (
     Context,
     Frame,
@@ -133,11 +133,7 @@ class Bucketize(Operator):
                 f"{ident(c)}::DOUBLE)) END::BIGINT "
                 f"AS {ident(c + '_bucket')}"
             )
-        star = (
-            f"* EXCLUDE ({', '.join(ident(c) for c in params.columns)})"
-            if params.drop_original
-            else "*"
-        )
+        star = star_except(params.columns if params.drop_original else [])
         return {
             "output": Query(
                 f"SELECT {', '.join([star, *new])} FROM {ident(inputs['input'].table)}"

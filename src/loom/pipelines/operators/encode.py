@@ -18,7 +18,7 @@ from pydantic import Field
 from loom.core.errors import InvalidInputError
 from loom.pipelines.operators import register
 from loom.pipelines.operators._checks import fresh, need, need_numeric
-from loom.pipelines.operators._sql import ident, literal
+from loom.pipelines.operators._sql import ident, literal, star_except
 from loom.pipelines.operators.base import (
     Context,
     Frame,
@@ -160,11 +160,7 @@ class Encode(Operator):
                         f"{ident(f'{c}_{v}')}"
                         for v in state["categories"][c]
                     ]
-            star = (
-                f"* EXCLUDE ({', '.join(ident(c) for c in params.columns)})"
-                if params.drop_original
-                else "*"
-            )
+            star = star_except(params.columns if params.drop_original else [])
             return {"output": Query(f"SELECT {', '.join([star, *new])} FROM {table}")}
         if not ctx.row_order and not ctx.serving:
             return {"output": _joined(table, params.columns, params.method, state)}

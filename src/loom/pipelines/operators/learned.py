@@ -15,7 +15,7 @@ from pydantic import Field
 from loom.core.errors import InvalidInputError
 from loom.pipelines.operators import register
 from loom.pipelines.operators._checks import default_columns, fresh, need, need_numeric
-from loom.pipelines.operators._sql import ident, literal
+from loom.pipelines.operators._sql import ident, literal, star_except
 from loom.pipelines.operators.base import (
     Context,
     Frame,
@@ -118,11 +118,7 @@ class Pca(Operator):
                 for c, m, w in zip(columns, state["mean"], weights, strict=True)
             )
             exprs.append(f"({terms}) AS {ident(f'{params.prefix}{i}')}")
-        star = (
-            f"* EXCLUDE ({', '.join(ident(c) for c in columns)})"
-            if params.drop_original
-            else "*"
-        )
+        star = star_except(columns if params.drop_original else [])
         return {
             "output": Query(
                 f"SELECT {', '.join([star, *exprs])} FROM "
@@ -212,8 +208,9 @@ class SelectFeatures(Operator):
                 else ("regression" if kind == "number" else "classification")
             )
             if task == "classification":
-                labels = sorted({str(v) for v in values})
-                y = np.array([labels.index(str(v)) for v in values])
+                text = [str(v) for v in values]
+                code_of = {v: i for i, v in enumerate(sorted(set(text)))}
+                y = np.array([code_of[v] for v in text])
             else:
                 y = np.array(values, dtype=np.float64)
         selection = FeatureSelection.fit(
@@ -235,5 +232,5 @@ class SelectFeatures(Operator):
     ) -> dict[str, Query]:
         kept = set(state["selected"])
         dropped = [n for i, n in enumerate(state["names"]) if i not in kept]
-        star = f"* EXCLUDE ({', '.join(ident(c) for c in dropped)})" if dropped else "*"
+        star = star_except(dropped)
         return {"output": Query(f"SELECT {star} FROM {ident(inputs['input'].table)}")}

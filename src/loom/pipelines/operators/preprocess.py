@@ -18,7 +18,7 @@ from pydantic import Field
 from loom.core.errors import InvalidInputError
 from loom.pipelines.operators import register
 from loom.pipelines.operators._checks import default_columns, fresh, need, need_numeric
-from loom.pipelines.operators._sql import ident, literal
+from loom.pipelines.operators._sql import ident, literal, star_except
 from loom.pipelines.operators.base import (
     FIT_PORT,
     Context,
@@ -284,11 +284,7 @@ class DateParts(Operator):
             for c in params.columns
             for p in params.parts
         ]
-        star = (
-            f"* EXCLUDE ({', '.join(ident(c) for c in params.columns)})"
-            if params.drop_original
-            else "*"
-        )
+        star = star_except(params.columns if params.drop_original else [])
         return {
             "output": Query(
                 f"SELECT {star}, {', '.join(exprs)} FROM {ident(inputs['input'].table)}"

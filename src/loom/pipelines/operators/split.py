@@ -147,7 +147,8 @@ class Resample(Operator):
                 f"target column '{params.target}' has missing values; filter or impute "
                 "them first"
             )
-        codes = np.array([labels.index(v) for v in labels_raw])
+        code_of = {v: i for i, v in enumerate(labels)}  # list.index is O(classes)
+        codes = np.array([code_of[v] for v in labels_raw])
         features = [n for n in frame.schema.names if n != params.target]
         positions = np.arange(len(codes), dtype=np.float64).reshape(-1, 1)
         if params.method == "smote":
