@@ -261,7 +261,6 @@ def node_record(node: Any) -> dict[str, Any]:
         "duration_s": node.duration_s,
         "rows": node.rows,
         "error": node.error,
-        "cached": node.status == "cached",
         "fused_into": node.fused_into,
         "log": node.log[-LOG_LINES:],
     }
@@ -271,7 +270,10 @@ class _LiveNodes:
     """Writes every node's status onto the run row as the run proceeds.
 
     The run view and ``loom pipeline run --follow`` poll the run; saving the
-    whole node map on each transition keeps one JSON column the single truth.
+    whole node map keeps one JSON column the single truth. Nodes run one at a
+    time, so a node's end (and the skips and fused failures that follow it) is
+    immediately followed by the next node's start or by the final ``save``:
+    the map is written only then, once per node instead of on every transition.
     """
 
     def __init__(self, ctx: JobContext, run_id: str) -> None:
@@ -279,9 +281,10 @@ class _LiveNodes:
         self.nodes: dict[str, dict[str, Any]] = {}
 
     def update(self, node: Any) -> None:
-        """``run_pipeline``'s ``on_node`` hook: record one node and save."""
+        """``run_pipeline``'s ``on_node`` hook: record one node; save on a start."""
         self.nodes[node.id] = node_record(node)
-        self._write()
+        if node.status == "running":
+            self._write()
 
     def save(self, nodes: Any) -> None:
         """The final statuses of every node (including those never reached)."""

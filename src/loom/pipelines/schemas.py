@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, computed_field, field_validator
 
 from loom.jobs.schemas import JobState
 
@@ -150,12 +150,17 @@ class NodeRunPublic(BaseModel):
     duration_s: float | None = None
     rows: dict[str, int] = Field(default_factory=dict)
     error: str | None = None
-    cached: bool = False
     fused_into: str | None = Field(
         default=None,
         description="The written node whose single query computed this one.",
     )
     log: list[str] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cached(self) -> bool:
+        """Reused from the cache (the status says so; kept for API callers)."""
+        return self.status == "cached"
 
 
 class OutputRef(BaseModel):

@@ -22,7 +22,6 @@ export interface NodeOverlay {
   status?: string;
   duration_s?: number | null;
   rows?: number | null;
-  cached?: boolean;
   issues?: Issue[];
 }
 
@@ -100,7 +99,7 @@ function OpNodeView({ id, data, selected }: NodeProps<OpNode>) {
       {overlay.status && (
         <div className="pl-node-status">
           <span className={`badge badge-${overlay.status}`} data-testid={`node-status-${id}`}>
-            {overlay.cached && overlay.status !== "cached" ? "cached" : overlay.status}
+            {overlay.status}
           </span>
           <span className="muted" data-testid={`node-duration-${id}`}>
             {fmtDuration(overlay.duration_s)}

@@ -115,7 +115,7 @@ export function RunView({ run }: { run: PipelineRun }) {
               <tr key={id} data-testid={`run-node-${id}`} data-status={n.status}>
                 <td className="mono">{id}</td>
                 <td>
-                  <StateBadge state={n.cached ? "cached" : n.status} testId={`run-node-status-${id}`} />
+                  <StateBadge state={n.status} testId={`run-node-status-${id}`} />
                 </td>
                 <td className="num">{n.status === "running" && n.started_at ? <Elapsed since={n.started_at} /> : fmtDuration(n.duration_s)}</td>
                 <td className="num">{Object.values(n.rows ?? {}).map((r) => r.toLocaleString()).join(" / ") || "—"}</td>

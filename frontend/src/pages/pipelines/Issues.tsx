@@ -18,10 +18,8 @@ export function buildOverlays(
   const out: Record<string, NodeOverlay> = {};
   for (const n of nodes) {
     const o: NodeOverlay = { issues: byNode[n.id] };
-    const q = shown.quick?.nodes[n.id];
-    const r = shown.run?.nodes?.[n.id];
-    if (q) Object.assign(o, { status: q.status, duration_s: q.duration_s, rows: Object.values(q.rows ?? {})[0] });
-    else if (r) Object.assign(o, { status: r.status, duration_s: r.duration_s, rows: Object.values(r.rows ?? {})[0], cached: r.cached });
+    const res = shown.quick?.nodes[n.id] ?? shown.run?.nodes?.[n.id];
+    if (res) Object.assign(o, { status: res.status, duration_s: res.duration_s, rows: Object.values(res.rows ?? {})[0] });
     out[n.id] = o;
   }
   return out;
