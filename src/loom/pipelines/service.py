@@ -355,7 +355,7 @@ def quick_run(
     check_spec(
         session, workspace_id=workspace_id, spec=spec, variables=request.variables
     )
-    sample = Sample.model_validate((request.sample or _default_sample()).model_dump())
+    sample = Sample(**request.sample.model_dump()) if request.sample else Sample()
     scratch.mkdir(parents=True, exist_ok=True)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     with contextlib.ExitStack() as stack:
@@ -382,9 +382,3 @@ def quick_run(
             ) from None
         finally:
             pool.shutdown(wait=False)
-
-
-def _default_sample() -> Any:
-    from loom.pipelines.schemas import SampleRequest
-
-    return SampleRequest()
