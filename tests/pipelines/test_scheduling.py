@@ -49,13 +49,6 @@ def settings(_isolated_home: Path) -> Settings:
     )
 
 
-@pytest.fixture
-def penguins() -> pd.DataFrame:
-    from palmerpenguins import load_penguins
-
-    return load_penguins()
-
-
 @pytest.mark.parametrize(
     ("expression", "after", "zone", "expected"),
     [
@@ -131,10 +124,10 @@ def _schedule(api: Api, body: dict[str, Any]) -> datetime:
 
 
 def test_due_schedule_fires_exactly_once_across_two_schedulers(
-    api_no_jobs: Api, penguins: pd.DataFrame, settings: Settings
+    api_no_jobs: Api, penguins_df: pd.DataFrame, settings: Settings
 ) -> None:
     api = api_no_jobs
-    register_frame(api, "penguins", penguins)
+    register_frame(api, "penguins", penguins_df)
     api.ok(
         "POST",
         "/pipelines",
@@ -235,14 +228,14 @@ def smtp_server() -> Iterator[tuple[int, list[Any]]]:
 @pytest.mark.slow
 def test_failing_scheduled_run_alerts_by_webhook_and_email(
     api: Api,
-    penguins: pd.DataFrame,
+    penguins_df: pd.DataFrame,
     settings: Settings,
     webhook: tuple[str, list[dict[str, Any]]],
     smtp_server: tuple[int, list[Any]],
 ) -> None:
     url, posted = webhook
     port, mails = smtp_server
-    register_frame(api, "penguins", penguins)
+    register_frame(api, "penguins", penguins_df)
     spec = _spec("SELECT CAST(species AS INTEGER) AS code, ${day} AS day FROM input")
     api.ok("POST", "/pipelines", json={"name": "daily", "spec": spec})
     due = _schedule(
