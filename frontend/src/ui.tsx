@@ -66,6 +66,32 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[], pollMs?: (data
   return { data, error, loading, reload };
 }
 
+export interface Action {
+  busy: boolean;
+  error: string | undefined;
+  /** Runs `fn` with busy set and the previous error cleared; a failure becomes `error` and resolves undefined. */
+  run: <T>(fn: () => Promise<T>) => Promise<T | undefined>;
+}
+
+/** The busy flag and error line of a form's submit or a button's request, so each form need not repeat them. */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const run = useCallback(async <T,>(fn: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      return await fn();
+    } catch (err) {
+      setError(errorText(err));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run };
+}
+
 /** Polls a job until it reaches a final state; returns the latest snapshot. */
 export function useJob(jobId: string | undefined, intervalMs = 700): Job | undefined {
   const { data } = useLoad(

@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from "react";
 import { createEndpoint, deleteAlias, getModel, listModels, request, setAlias, type Endpoint, type Model } from "../api";
 import { Link } from "../router";
-import { Card, Empty, ErrorBox, errorText, fmtDate, fmtMetric, Loading, mainMetric, PageHeader, useLoad } from "../ui";
+import { Card, Empty, ErrorBox, fmtDate, fmtMetric, Loading, mainMetric, PageHeader, useAction, useLoad } from "../ui";
 
 type ExportFormat = "onnx" | "torchscript";
 const FORMAT_LABELS: Record<ExportFormat, string> = { onnx: "ONNX", torchscript: "TorchScript" };
@@ -22,12 +22,9 @@ function ExportCell({ model, version }: { model: string; version: number }) {
 
 function ExportControl({ model, version, formats }: { model: string; version: number; formats: ExportFormat[] }) {
   const [format, setFormat] = useState<ExportFormat>(formats[0]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  const download = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { busy, error, run } = useAction();
+  const download = () =>
+    run(async () => {
       // The route needs the bearer header, so fetch the zip as a blob and save it.
       const res = await request(
         `/models/${encodeURIComponent(model)}/versions/${version}/export?format=${format}`,
@@ -38,12 +35,7 @@ function ExportControl({ model, version, formats }: { model: string; version: nu
       a.download = `${model}-v${version}-${format}.zip`;
       a.click();
       URL.revokeObjectURL(url);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <span className="row" data-testid={`export-${version}`}>
       <select value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)} data-testid={`export-format-${version}`}>
@@ -120,16 +112,12 @@ export function Models() {
 function AliasForm({ model, onChange }: { model: Model; onChange: () => void }) {
   const [alias, setAliasName] = useState("production");
   const [version, setVersion] = useState(String(model.latest_version ?? 1));
-  const [error, setError] = useState<string>();
-  const run = async (action: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
+  const { error, run: act } = useAction();
+  const run = (action: () => Promise<unknown>) =>
+    act(async () => {
       await action();
       onChange();
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
+    });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void run(() => setAlias(model.name, alias.trim(), Number(version)));
@@ -188,27 +176,19 @@ function AliasForm({ model, onChange }: { model: Model; onChange: () => void }) 
 function DeployForm({ model }: { model: Model }) {
   const [name, setName] = useState(`${model.name}-ep`);
   const [target, setTarget] = useState(model.latest_version ? `v:${model.latest_version}` : "");
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState<Endpoint>();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
     const [kind, value] = target.split(/:(.*)/s);
-    try {
-      setDone(
-        await createEndpoint({
-          name: name.trim(),
-          model: model.name,
-          ...(kind === "v" ? { version: Number(value) } : kind === "a" ? { alias: value } : {}),
-        }),
-      );
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    const endpoint = await run(() =>
+      createEndpoint({
+        name: name.trim(),
+        model: model.name,
+        ...(kind === "v" ? { version: Number(value) } : kind === "a" ? { alias: value } : {}),
+      }),
+    );
+    if (endpoint) setDone(endpoint);
   };
   return (
     <form className="form" onSubmit={submit} data-testid="deploy-form">

@@ -3,7 +3,7 @@
 // answer the pair, comparing two texts.
 import { useState, type FormEvent, type ReactNode } from "react";
 import { request, type Run } from "../../api";
-import { Card, ErrorBox, errorText } from "../../ui";
+import { Card, ErrorBox, useAction } from "../../ui";
 
 type Neighbour = { word: string; score: number };
 
@@ -20,19 +20,10 @@ const pairSimilarity = (runId: string, a: string, b: string) =>
 
 /** A form that runs ``action`` and keeps its error; children are the inputs. */
 function QueryForm({ children, action, label, testId }: { children: ReactNode; action: () => Promise<void>; label: string; testId: string }) {
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    await run(action);
   };
   return (
     <form className="form" onSubmit={submit} data-testid={testId}>

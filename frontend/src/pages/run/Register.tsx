@@ -2,24 +2,16 @@
 import { useState, type FormEvent } from "react";
 import { registerModel, type ModelVersion, type Run } from "../../api";
 import { Link } from "../../router";
-import { ErrorBox, errorText } from "../../ui";
+import { ErrorBox, useAction } from "../../ui";
 
 export function RegisterModel({ run }: { run: Run }) {
   const [name, setName] = useState(() => `${run.dataset_name}-${run.algorithm}`.replace(/[^A-Za-z0-9_.-]/g, "-"));
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run: act } = useAction();
   const [done, setDone] = useState<ModelVersion>();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      setDone(await registerModel({ name: name.trim(), run_id: run.id }));
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    const version = await act(() => registerModel({ name: name.trim(), run_id: run.id }));
+    if (version) setDone(version);
   };
   return (
     <form className="form" onSubmit={submit} data-testid="register-form">
