@@ -108,7 +108,8 @@ export function Train() {
   const optionalTarget = algo?.task === "embedding";
   const needsTarget = algo ? algo.task !== "clustering" && algo.task !== "topic_modeling" : true;
   const targetColumns = algo?.task === "sequence_labeling" ? stringColumns : columns;
-  // An image-folder import keeps a `path` column beside the pixels; the CNN must read the pixels only.
+  // An image-folder import keeps a `path` column beside the pixels; the server trains the CNN on the
+  // pixel_* columns when no features are named (Algorithm.default_features), so this only labels it.
   const pixelColumns = algo?.name === "cnn_classifier" ? columns.filter((c) => /^pixel_\d+$/.test(c.name)).map((c) => c.name) : [];
 
   useEffect(() => setValues(initialValues(algo)), [algo]);
@@ -134,7 +135,6 @@ export function Train() {
       experiment: v.experiment.trim() || "Default",
       ...(needsTarget && (target || !optionalTarget) ? { target } : {}),
       ...(text && textColumn ? { features: [textColumn] } : {}),
-      ...(pixelColumns.length ? { features: pixelColumns } : {}),
       ...(v.mode === "cv" ? { cv_folds: Number(v.cvFolds) } : { test_size: Number(v.testSize) }),
       ...(v.runName.trim() ? { name: v.runName.trim() } : {}),
       ...(options ? { options } : {}),
