@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -36,6 +37,18 @@ class LiveServer:
             "LOOM_URL": self.url,
             "LOOM_TOKEN": self.token,
         }
+
+    def api(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One REST call under /api/v1 with the admin token; fails on an error status."""
+        answer = httpx.request(
+            method,
+            f"{self.url}/api/v1{path}",
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=60,
+            **kwargs,
+        )
+        assert answer.status_code < 300, answer.text
+        return answer.json()
 
 
 def free_port() -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
 
+from loom import Client
 from tests.e2e.conftest import LiveServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
@@ -136,8 +136,11 @@ def train_from_dataset_page(page: Page, shot: Shots) -> str:
     return page.url.rsplit("/", 1)[-1]
 
 
-def register_and_deploy(page: Page, run_id: str, shot: Shots) -> None:
-    page.get_by_test_id("register-name").fill("ui-iris-rf")
+def register_and_deploy(
+    page: Page, run_id: str, model: str, endpoint: str, shot: Shots
+) -> None:
+    """From a succeeded run's page: register, alias production, deploy, open it."""
+    page.get_by_test_id("register-name").fill(model)
     page.get_by_test_id("register-submit").click()
     page.get_by_test_id("registered-model-link").click()
     expect(page.get_by_test_id("model-version-1")).to_be_visible()
@@ -145,7 +148,7 @@ def register_and_deploy(page: Page, run_id: str, shot: Shots) -> None:
     page.get_by_test_id("alias-submit").click()
     expect(page.get_by_test_id("alias-production")).to_have_text("v1")
     shot("model-detail")
-    page.get_by_test_id("deploy-name").fill("ui-iris-ep")
+    page.get_by_test_id("deploy-name").fill(endpoint)
     page.get_by_test_id("deploy-submit").click()
     page.get_by_test_id("deployed-endpoint-link").click()
     expect(page.get_by_test_id("endpoint-state")).to_have_text("ready")
@@ -193,16 +196,14 @@ def test_ui_flow_imports_trains_registers_deploys_and_predicts(
     import_datasets(page, live_server, tmp_path, shot)
     run_id = train_from_dataset_page(page, shot)
 
-    headers = {"Authorization": f"Bearer {live_server.token}"}
-    api = httpx.get(f"{live_server.url}/api/v1/runs/{run_id}", headers=headers)
-    accuracy = api.json()["metrics"]["accuracy"]
+    accuracy = live_server.api("GET", f"/runs/{run_id}")["metrics"]["accuracy"]
     cell = page.get_by_test_id("metric-accuracy")
     assert float(cell.inner_text()) >= 0.9
     assert float(cell.inner_text()) == pytest.approx(accuracy, abs=5e-5)
     assert float(cell.get_attribute("data-value") or "nan") == accuracy
     second = httpx.post(
         f"{live_server.url}/api/v1/runs",
-        headers=headers,
+        headers={"Authorization": f"Bearer {live_server.token}"},
         json={
             "dataset": "ui-iris",
             "target": "species",
@@ -212,7 +213,7 @@ def test_ui_flow_imports_trains_registers_deploys_and_predicts(
     )
     assert second.status_code == 202, second.text
 
-    register_and_deploy(page, run_id, shot)
+    register_and_deploy(page, run_id, "ui-iris-rf", "ui-iris-ep", shot)
     predict_one_row(page, shot)
     compare_and_tour(page, [run_id, second.json()["id"]], shot)
 
@@ -234,25 +235,14 @@ def test_ui_login_rejects_unknown_token_and_401_returns_to_login(
 
 def import_by_rest(server: LiveServer, frames: dict[str, pd.DataFrame]) -> None:
     """Queue every import at once (the upload and path forms are covered above)."""
-    headers = {"Authorization": f"Bearer {server.token}"}
-    jobs = []
-    for name, frame in frames.items():
-        csv = server.data_dir / f"ui_{name}.csv"
-        frame.to_csv(csv, index=False)
-        body = {"name": f"ui-{name}", "source": {"kind": "file", "path": str(csv)}}
-        answer = httpx.post(
-            f"{server.url}/api/v1/datasets/imports", headers=headers, json=body
-        )
-        assert answer.status_code == 202, answer.text
-        jobs.append(answer.json()["id"])
-    for job in jobs:
-        deadline = time.monotonic() + JOB_TIMEOUT_MS / 1000
-        state = "queued"
-        while state in ("queued", "running") and time.monotonic() < deadline:
-            time.sleep(0.2)
-            url = f"{server.url}/api/v1/jobs/{job}"
-            state = httpx.get(url, headers=headers).json()["state"]
-        assert state == "succeeded", f"import {job} ended {state}"
+    with Client(server.url, server.token) as client:
+        jobs = []
+        for name, frame in frames.items():
+            csv = server.data_dir / f"ui_{name}.csv"
+            frame.to_csv(csv, index=False)
+            jobs.append(client.datasets.import_file(f"ui-{name}", csv, wait=False))
+        for job in jobs:  # raises unless the import succeeded
+            client.jobs.wait(job.id, timeout_s=JOB_TIMEOUT_MS / 1000)
 
 
 def submit_via_form(
@@ -294,8 +284,10 @@ def open_run(page: Page, server: LiveServer, run_id: str) -> dict[str, Any]:
 
 
 def expect_findings(page: Page, run: dict[str, Any]) -> None:
-    """Every finding the server wrote is on the page, in the advice section."""
+    """The page shows exactly the findings the server wrote, in the advice section."""
     findings = run["details"].get("advice") or []
+    cards = page.locator("[data-testid=advice] [data-testid^=finding-]")
+    expect(cards).to_have_count(len(findings))
     if findings:
         expect(page.get_by_test_id("advice")).to_be_visible()
     for finding in findings:

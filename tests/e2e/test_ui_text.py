@@ -5,35 +5,26 @@ from __future__ import annotations
 import importlib.util
 import re
 from pathlib import Path
-from typing import Any
 
-import httpx
 import numpy as np
 import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import LiveServer
-from tests.e2e.test_ui import Shots, import_dataset, login, wait_final
+from tests.e2e.test_ui import (
+    Shots,
+    import_dataset,
+    login,
+    register_and_deploy,
+    wait_final,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
 
 REVIEWS_PER_CLASS = 300
 DIGITS_PER_CLASS = 20
 DIGIT_SIZE = 16
-
-
-def api(server: LiveServer, method: str, path: str, **kwargs: Any) -> Any:
-    """One REST call with the admin token; fails the test on an error status."""
-    answer = httpx.request(
-        method,
-        f"{server.url}/api/v1{path}",
-        headers={"Authorization": f"Bearer {server.token}"},
-        timeout=60,
-        **kwargs,
-    )
-    assert answer.status_code < 300, answer.text
-    return answer.json()
 
 
 def write_reviews(path: Path) -> None:
@@ -75,20 +66,6 @@ def train_through_form(
     return page.url.rsplit("/", 1)[-1]
 
 
-def register_and_deploy(page: Page, model: str, endpoint: str) -> None:
-    """From a succeeded run's page: register, alias production, deploy, open it."""
-    page.get_by_test_id("register-name").fill(model)
-    page.get_by_test_id("register-submit").click()
-    page.get_by_test_id("registered-model-link").click()
-    expect(page.get_by_test_id("model-version-1")).to_be_visible()
-    page.get_by_test_id("alias-submit").click()
-    expect(page.get_by_test_id("alias-production")).to_have_text("v1")
-    page.get_by_test_id("deploy-name").fill(endpoint)
-    page.get_by_test_id("deploy-submit").click()
-    page.get_by_test_id("deployed-endpoint-link").click()
-    expect(page.get_by_test_id("endpoint-state")).to_have_text("ready")
-
-
 @pytest.mark.timeout(240)
 def test_ui_text_classifier_trains_on_chinese_reviews_and_predicts_raw_text(
     live_server: LiveServer, page: Page, tmp_path: Path
@@ -109,7 +86,7 @@ def test_ui_text_classifier_trains_on_chinese_reviews_and_predicts_raw_text(
     expect(page.get_by_test_id("run-state")).to_be_visible()
     shot("text-run-submitted")
     wait_final(page, "run-state")
-    run = api(live_server, "GET", f"/runs/{run_id}")
+    run = live_server.api("GET", f"/runs/{run_id}")
     accuracy = run["metrics"]["accuracy"]
     cell = page.get_by_test_id("metric-accuracy")
     assert float(cell.get_attribute("data-value") or "nan") == accuracy
@@ -117,14 +94,13 @@ def test_ui_text_classifier_trains_on_chinese_reviews_and_predicts_raw_text(
     assert accuracy >= 0.65, f"a bag of n-grams separates these reviews: {accuracy}"
     shot("text-run-detail")
 
-    register_and_deploy(page, "ui-reviews-ngram", "ui-reviews-ep")
+    register_and_deploy(page, run_id, "ui-reviews-ngram", "ui-reviews-ep", shot)
     review = "质量很好 物流也快 非常满意 下次还会再来买"
     page.get_by_test_id("tryit-input-review").fill(review)
     page.get_by_test_id("predict-submit").click()
     shown = page.get_by_test_id("prediction-0")
     expect(shown).to_have_text(re.compile("^(pos|neg)$"))
-    served = api(
-        live_server,
+    served = live_server.api(
         "POST",
         "/endpoints/ui-reviews-ep/predict",
         json={"records": [{"review": review}]},
@@ -157,7 +133,7 @@ def test_ui_word2vec_neighbours_match_the_similar_api(
     table = page.get_by_test_id("embedding-neighbours-table")
     expect(table).to_be_visible()
     body = {"positive": ["government"], "negative": [], "topn": 10}
-    items = api(live_server, "POST", f"/runs/{run_id}/embeddings/similar", json=body)
+    items = live_server.api("POST", f"/runs/{run_id}/embeddings/similar", json=body)
     expected = [[i["word"], f"{i['score']:.4f}"] for i in items["items"]]
     assert len(expected) == 10
     rows = table.locator("tbody tr")
@@ -202,7 +178,7 @@ def test_ui_image_folder_import_shows_pixels_and_labels(
     wait_final(page, "import-job")
     page.get_by_test_id("import-open-dataset").click()
 
-    dataset = api(live_server, "GET", "/datasets/ui-digits")
+    dataset = live_server.api("GET", "/datasets/ui-digits")
     columns = [c["name"] for c in dataset["latest_version"]["columns"]]
     pixels = [c for c in columns if c.startswith("pixel_")]
     assert len(pixels) == DIGIT_SIZE * DIGIT_SIZE
@@ -225,9 +201,11 @@ def test_ui_image_folder_import_shows_pixels_and_labels(
     page.get_by_test_id("train-submit").click()
     page.wait_for_url(re.compile(r"#/runs/run_"))
     wait_final(page, "run-state")
-    run = api(live_server, "GET", f"/runs/{page.url.rsplit('/', 1)[-1]}")
+    run = live_server.api("GET", f"/runs/{page.url.rsplit('/', 1)[-1]}")
     cell = page.get_by_test_id("metric-accuracy")
     assert (
         float(cell.get_attribute("data-value") or "nan") == run["metrics"]["accuracy"]
     )
+    # The image's path column never reaches the model: it reads the pixels only.
+    assert [field["name"] for field in run["input_schema"]] == pixels
     shot("images-cnn-run")
