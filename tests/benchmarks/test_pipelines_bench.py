@@ -6,19 +6,17 @@ script keeps working, and keeps comparing the same work, as the engine changes.
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-BENCH_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
-
 
 def test_pipelines_bench_main_writes_results_table(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bench: Callable[[str], ModuleType]
 ) -> None:
-    monkeypatch.syspath_prepend(str(BENCH_DIR))
-    pipelines = importlib.import_module("pipelines")
+    pipelines = bench("pipelines")
     argv = ["--rows", "20000", "--repeats", "1", "--output", str(tmp_path)]
     path = pipelines.main([*argv, "--data", str(tmp_path / "bench.parquet")])
 
@@ -35,12 +33,11 @@ def test_pipelines_bench_main_writes_results_table(
 
 
 def test_pipelines_bench_data_has_the_promised_shape(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bench: Callable[[str], ModuleType]
 ) -> None:
     import pyarrow.parquet as pq
 
-    monkeypatch.syspath_prepend(str(BENCH_DIR))
-    pipelines = importlib.import_module("pipelines")
+    pipelines = bench("pipelines")
     path = tmp_path / "bench.parquet"
     pipelines.write_data(path, 30_000)
 
@@ -55,12 +52,11 @@ def test_pipelines_bench_data_has_the_promised_shape(
 
 
 def test_pipelines_bench_compare_flags_different_work(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bench: Callable[[str], ModuleType]
 ) -> None:
     import pandas as pd
 
-    monkeypatch.syspath_prepend(str(BENCH_DIR))
-    report = importlib.import_module("pipelines_report")
+    report = bench("pipelines_report")
     a = pd.DataFrame({"g": [0, 1], "m": [1.0, 2.0], "n": [3, 4]})
     b = a.assign(m=[1.0, 2.0 * (1 + 1e-5)])
     a.to_parquet(tmp_path / "a.parquet")

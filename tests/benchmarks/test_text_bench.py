@@ -6,19 +6,15 @@ is that the script keeps working as the training code changes underneath it.
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
-
-BENCH_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
+from types import ModuleType
 
 
 def test_text_bench_main_writes_results_page(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bench: Callable[[str], ModuleType]
 ) -> None:
-    monkeypatch.syspath_prepend(str(BENCH_DIR))
-    text = importlib.import_module("text")
+    text = bench("text")
     argv = ["--tokens", "3000", "--w2v-epochs", "1", "--mlp-rows", "400"]
     argv += ["--cnn-rows", "120", "--epochs", "2", "--repeats", "1"]
     path = text.main([*argv, "--output", str(tmp_path)])
@@ -34,10 +30,9 @@ def test_text_bench_main_writes_results_page(
 
 
 def test_text_bench_reads_fashion_mnist_idx_or_falls_back(
-    monkeypatch: pytest.MonkeyPatch,
+    bench: Callable[[str], ModuleType],
 ) -> None:
-    monkeypatch.syspath_prepend(str(BENCH_DIR))
-    text = importlib.import_module("text")
+    text = bench("text")
     frame, source = text.cnn_frame(50)
     assert len(frame) == 50 and frame["target"].nunique() > 1
     side = 28 if source.startswith("Fashion") else 8

@@ -8,19 +8,15 @@ this the slowest test in the suite).
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
-
-BENCH_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
+from types import ModuleType
 
 
 def test_training_bench_main_writes_results_table(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bench: Callable[[str], ModuleType]
 ) -> None:
-    monkeypatch.syspath_prepend(str(BENCH_DIR))
-    training = importlib.import_module("training")
+    training = bench("training")
     argv = ["--rows", "2000", "--features", "25", "--repeats", "1", "--no-job"]
     path = training.main([*argv, "--output", str(tmp_path)])
 

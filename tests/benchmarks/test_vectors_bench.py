@@ -8,21 +8,19 @@ the full run (``make bench``).
 
 from __future__ import annotations
 
-import importlib
 import json
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
 
-BENCH_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
-
 
 def test_vectors_bench_main_writes_results_table(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bench: Callable[[str], ModuleType]
 ) -> None:
-    monkeypatch.syspath_prepend(str(BENCH_DIR))
-    vectors = importlib.import_module("vectors")
+    vectors = bench("vectors")
     argv = ["--quick", "--datasets", "synthetic-128", "--rows", "3000"]
     argv += ["--queries", "50", "--single", "5", "--no-milvus"]
     path = vectors.main([*argv, "--output", str(tmp_path), "--cache", str(tmp_path)])
@@ -44,10 +42,9 @@ def test_vectors_bench_main_writes_results_table(
 
 
 def test_vectors_bench_synthetic_set_is_deterministic(
-    monkeypatch: pytest.MonkeyPatch,
+    bench: Callable[[str], ModuleType],
 ) -> None:
-    monkeypatch.syspath_prepend(str(BENCH_DIR))
-    data = importlib.import_module("vectors_data")
+    data = bench("vectors_data")
     base1, queries1 = data.synthetic(2000, 10)
     base2, queries2 = data.synthetic(2000, 10)
 
@@ -57,10 +54,9 @@ def test_vectors_bench_synthetic_set_is_deterministic(
 
 
 def test_vectors_bench_recall_counts_shared_neighbours(
-    monkeypatch: pytest.MonkeyPatch,
+    bench: Callable[[str], ModuleType],
 ) -> None:
-    monkeypatch.syspath_prepend(str(BENCH_DIR))
-    data = importlib.import_module("vectors_data")
+    data = bench("vectors_data")
     truth = np.arange(20, dtype=np.int64).reshape(2, 10)
     found = truth.copy()
     found[0, :5] = -1  # half of query 0's neighbours missed
@@ -70,10 +66,9 @@ def test_vectors_bench_recall_counts_shared_neighbours(
 
 
 def test_vectors_bench_choose_takes_first_point_reaching_target(
-    monkeypatch: pytest.MonkeyPatch,
+    bench: Callable[[str], ModuleType],
 ) -> None:
-    monkeypatch.syspath_prepend(str(BENCH_DIR))
-    vectors = importlib.import_module("vectors")
+    vectors = bench("vectors")
     points = [
         {"param": 8, "recall": 0.90, "qps": 9000.0},
         {"param": 16, "recall": 0.96, "qps": 5000.0},

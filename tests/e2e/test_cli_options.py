@@ -11,6 +11,9 @@ from tests.e2e.test_cli_sdk import loom, loom_json
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
+# ``loom train`` on the wine dataset this module imports; each call adds its algorithm.
+TRAIN_WINE = ("train", "-d", "cli-wine", "-t", "cultivar")
+
 
 def test_cli_options_reach_the_run_and_advice_is_printed(
     live_server: LiveServer,
@@ -25,13 +28,8 @@ def test_cli_options_reach_the_run_and_advice_is_printed(
     )
     run = loom_json(
         live_server,
-        "train",
-        "-d",
-        "cli-wine",
-        "-t",
-        "cultivar",
-        "-a",
-        "knn_classifier",
+        *TRAIN_WINE,
+        *("-a", "knn_classifier"),
         "-p",
         "scale=false",
         "--select",
@@ -54,13 +52,8 @@ def test_cli_options_reach_the_run_and_advice_is_printed(
     assert "Advice" in shown and "--standardize" in shown
     bad = loom(
         live_server,
-        "train",
-        "-d",
-        "cli-wine",
-        "-t",
-        "cultivar",
-        "-a",
-        "knn_classifier",
+        *TRAIN_WINE,
+        *("-a", "knn_classifier"),
         "--class-weight",
         "balanced",
         ok=False,
@@ -69,20 +62,16 @@ def test_cli_options_reach_the_run_and_advice_is_printed(
     assert "'knn_classifier' does not" in bad.stderr
     picked = loom_json(
         live_server,
-        "train",
-        "-d",
-        "cli-wine",
-        "-t",
-        "cultivar",
-        "-a",
-        "gaussian_nb",
+        *TRAIN_WINE,
+        *("-a", "gaussian_nb"),
         "--features",
         "alcohol,total_*",
     )
     assert picked["features"] == ["alcohol", "total_phenols"]
     unmatched = loom(
         live_server,
-        *("train", "-d", "cli-wine", "-t", "cultivar", "-a", "gaussian_nb"),
+        *TRAIN_WINE,
+        *("-a", "gaussian_nb"),
         *("--features", "colour_*"),
         ok=False,
     )
