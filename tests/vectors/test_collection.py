@@ -105,6 +105,9 @@ def test_insert_of_existing_id_is_rejected_and_writes_nothing(
         (lambda c, v: c.search(v[:1], 0), "k must be a positive integer"),
         (lambda c, v: c.search(v[:1], 3, filter="price < 'x'"), "type mismatch"),
         (lambda c, v: c.search(v[:1], 3, fields=["nope"]), "unknown field 'nope'"),
+        (lambda c, v: c.range_search(v[:1], float("nan")), "radius must be a finite"),
+        (lambda c, v: c.range_search(v[:1], 1.0, ef_search=0), "ef_search must be"),
+        (lambda c, v: c.range_search(v[:1], 1.0, filter="colour > 1"), "'colour'"),
     ],
 )
 def test_bad_input_is_rejected_and_leaves_the_collection_unchanged(

@@ -18,13 +18,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from loom.core.errors import ConflictError, InvalidInputError, NotFoundError
+from loom.core.errors import ConflictError, NotFoundError
 from loom.vectors.fields import coerce_fields
 from loom.vectors.filters import compile_filter
 from loom.vectors.index import check_index_spec
 from loom.vectors.inputs import (
     check_field_names,
     check_ids,
+    check_query,
+    check_range_args,
     check_search_args,
     check_vectors,
 )
@@ -249,11 +251,8 @@ class Collection:
             exact: brute force over the raw vectors (ground truth, ignores
                 the index); ``evaluate`` compares the index against it.
         """
-        schema = self.schema
         check_search_args(k, nprobe, ef_search, rerank)
-        q = check_vectors(schema, queries, None, "queries")
-        names = check_field_names(schema, fields)
-        compiled = compile_filter(filter, schema.field_types()) if filter else None
+        q, names, compiled = check_query(self.schema, queries, fields, filter)
         with self._rw.read():
             seg = self._segment
             mask = compiled.mask(seg.fields, seg.n_slots) if compiled else None
@@ -291,12 +290,8 @@ class Collection:
     ) -> list[RangeResult]:
         """Rows within ``radius`` of each query: squared L2 below it, or
         inner product / cosine similarity above it."""
-        schema = self.schema
-        if not np.isfinite(radius):
-            raise InvalidInputError(f"radius must be a finite number; got {radius!r}")
-        q = check_vectors(schema, queries, None, "queries")
-        names = check_field_names(schema, fields)
-        compiled = compile_filter(filter, schema.field_types()) if filter else None
+        check_range_args(radius, nprobe, ef_search)
+        q, names, compiled = check_query(self.schema, queries, fields, filter)
         with self._rw.read():
             seg = self._segment
             mask = compiled.mask(seg.fields, seg.n_slots) if compiled else None

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from loom.core.errors import InvalidInputError
+from loom.vectors.filters import CompiledFilter, compile_filter
 from loom.vectors.schema import CollectionSchema
 
 MAX_K = 16_384
@@ -113,6 +114,31 @@ def check_search_args(
     check_positive("nprobe", nprobe)
     check_positive("ef_search", ef_search)
     check_positive("rerank", rerank, upper=MAX_K)
+
+
+def check_range_args(radius: float, nprobe: int | None, ef_search: int | None) -> None:
+    """Reject a non-finite radius or out-of-range settings of a range search."""
+    if not np.isfinite(radius):
+        raise InvalidInputError(f"radius must be a finite number; got {radius!r}")
+    check_positive("nprobe", nprobe)
+    check_positive("ef_search", ef_search)
+
+
+def check_query(
+    schema: CollectionSchema,
+    queries: Any,
+    fields: Sequence[str],
+    filter: str | None,
+) -> tuple[NDArray[np.float32], list[str], CompiledFilter | None]:
+    """A search's queries, output fields and compiled filter, checked up front.
+
+    One place for both ``Collection`` and ``ShardedCollection``, so a bad
+    query fails the same way (and before any lock or shard fan-out) in each.
+    """
+    q = check_vectors(schema, queries, None, "queries")
+    names = check_field_names(schema, fields)
+    compiled = compile_filter(filter, schema.field_types()) if filter else None
+    return q, names, compiled
 
 
 def check_field_names(schema: CollectionSchema, names: Sequence[str]) -> list[str]:

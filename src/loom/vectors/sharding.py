@@ -25,7 +25,7 @@ from typing import IO, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from loom.core.errors import ConflictError, InvalidInputError, NotFoundError
+from loom.core.errors import ConflictError, NotFoundError
 from loom.vectors.collection import Collection, FieldsArg
 from loom.vectors.fields import coerce_fields
 from loom.vectors.filters import compile_filter
@@ -33,6 +33,8 @@ from loom.vectors.index import check_index_spec
 from loom.vectors.inputs import (
     check_field_names,
     check_ids,
+    check_query,
+    check_range_args,
     check_search_args,
     check_vectors,
 )
@@ -250,12 +252,8 @@ class ShardedCollection:
         Arguments as ``Collection.search``; each shard returns its own k best
         (filter applied there), so the merged k are the collection's k best.
         """
-        schema = self._schema
         check_search_args(k, nprobe, ef_search, rerank)
-        q = check_vectors(schema, queries, None, "queries")
-        names = check_field_names(schema, fields)
-        if filter:
-            compile_filter(filter, schema.field_types())
+        q, names, _ = check_query(self._schema, queries, fields, filter)
         options = {
             "filter": filter,
             "nprobe": nprobe,
@@ -265,7 +263,7 @@ class ShardedCollection:
             "exact": exact,
         }
         parts: list[SearchResult] = self._all("search", q, k, **options)
-        return merge_top_k(parts, k, higher_is_closer=schema.higher_is_closer)
+        return merge_top_k(parts, k, higher_is_closer=self._schema.higher_is_closer)
 
     def range_search(
         self,
@@ -278,13 +276,8 @@ class ShardedCollection:
         fields: Sequence[str] = (),
     ) -> list[RangeResult]:
         """Every shard's rows within ``radius``, concatenated, best first."""
-        schema = self._schema
-        if not np.isfinite(radius):
-            raise InvalidInputError(f"radius must be a finite number; got {radius!r}")
-        q = check_vectors(schema, queries, None, "queries")
-        names = check_field_names(schema, fields)
-        if filter:
-            compile_filter(filter, schema.field_types())
+        check_range_args(radius, nprobe, ef_search)
+        q, names, _ = check_query(self._schema, queries, fields, filter)
         parts: list[list[RangeResult]] = self._all(
             "range_search",
             q,
@@ -295,7 +288,7 @@ class ShardedCollection:
             fields=names,
         )
         return [
-            merge_range([p[n] for p in parts], schema.higher_is_closer)
+            merge_range([p[n] for p in parts], self._schema.higher_is_closer)
             for n in range(len(q))
         ]
 
