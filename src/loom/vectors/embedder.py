@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 EMBEDDER_FILE = "embedder.json"
 EMBEDDING_TASK = "embedding"
+# Embedding models kept loaded for text fills and text queries.
+CACHE_SIZE = 8
 
 
 def resolve_embedder(
@@ -132,17 +135,24 @@ def write_embedder(directory: Path, embedder: EmbedderPublic) -> None:
 
 
 class BundleCache:
-    """Embedding bundles loaded once per artifact key (model versions never change)."""
+    """Embedding bundles by artifact key, least recently used evicted first.
 
-    def __init__(self) -> None:
-        self.artifacts: ArtifactStore | None = None
-        self._bundles: dict[str, Any] = {}
+    Model versions never change, so a loaded bundle stays valid; the bound
+    keeps a server that embeds with many models from holding all of them.
+    (``loom.api.routes.embeddings`` keeps the same kind of cache for its runs.)
+    """
+
+    def __init__(self, artifacts: ArtifactStore | None, size: int = CACHE_SIZE) -> None:
+        self.artifacts = artifacts
+        self.size = size
+        self._bundles: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, artifact_key: str) -> Any:
-        bundle = self._bundles.get(artifact_key)
-        if bundle is not None:
-            return bundle
+        with self._lock:
+            if artifact_key in self._bundles:
+                self._bundles.move_to_end(artifact_key)
+                return self._bundles[artifact_key]
         if self.artifacts is None:
             raise ConflictError("this server cannot load models for vector search")
         from loom.training.bundle import ModelBundle
@@ -151,4 +161,6 @@ class BundleCache:
             bundle = ModelBundle.load(path)
         with self._lock:
             self._bundles[artifact_key] = bundle
+            while len(self._bundles) > self.size:
+                self._bundles.popitem(last=False)
         return bundle

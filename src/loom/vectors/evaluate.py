@@ -9,14 +9,16 @@ sees it; throughput with one batched call, as a bulk job sees it.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel
 
 from loom.core.errors import InvalidInputError
-from loom.vectors.collection import Collection
 from loom.vectors.schema import IndexSpec
+
+if TYPE_CHECKING:
+    from loom.vectors.sharding import AnyCollection
 
 
 class EvaluationReport(BaseModel):
@@ -37,7 +39,7 @@ class EvaluationReport(BaseModel):
 
 
 def evaluate(
-    collection: Collection,
+    collection: AnyCollection,
     queries: Any = None,
     *,
     sample: int = 100,
@@ -100,7 +102,7 @@ def evaluate(
     )
 
 
-def _sample_queries(collection: Collection, sample: int, seed: int) -> np.ndarray:
+def _sample_queries(collection: AnyCollection, sample: int, seed: int) -> np.ndarray:
     if sample < 1:
         raise InvalidInputError(f"sample must be at least 1; got {sample}")
     ids = collection.live_ids()

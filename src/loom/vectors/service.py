@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +23,6 @@ from loom.core.ids import new_id
 from loom.core.pages import Page
 from loom.storage.db import Database
 from loom.vectors.advisor import suggest_index
-from loom.vectors.collection import Collection
 from loom.vectors.embedder import (
     BundleCache,
     check_dim,
@@ -88,8 +87,7 @@ class VectorService:
         self.manager = VectorManager(root, snapshot_interval_s=snapshot_interval_s)
         # Embedding models for text fills and text queries, loaded from the
         # server's artifact store.
-        self.bundles = BundleCache()
-        self.bundles.artifacts = artifacts
+        self.bundles = BundleCache(artifacts)
         self._embedders: dict[Path, EmbedderPublic | None] = {}
         self.ingester = FillIngester(self, spool_dir(root.parent))
         self.ingester.start()
@@ -299,7 +297,7 @@ class VectorService:
         row = self.row(session, workspace_id, name)
         collection = self.manager.get(workspace_id, name)
         report = evaluate(
-            cast(Collection, collection),  # duck-typed: a ShardedCollection too
+            collection,
             sample=request.sample,
             k=request.k,
             nprobe=request.nprobe,
