@@ -211,6 +211,12 @@ def test_bad_input_is_refused_naming_the_problem_and_changes_nothing(
     np.save(pickled, np.array([{"a": 1}], dtype=object), allow_pickle=True)
     refused = _raw(api, "/collections/digits/search", pickled.getvalue(), NPY)
     assert refused.status_code == 422
+    queries = io.BytesIO()
+    np.save(queries, np.asarray([row], dtype=np.float32))
+    bad_k = _raw(api, "/collections/digits/search?k=0", queries.getvalue(), NPY)
+    assert bad_k.status_code == 422, bad_k.text
+    assert bad_k.json()["detail"].startswith("k: ")
+    assert bad_k.json()["details"]["errors"][0]["loc"] == ["query", "k"]
     duplicate = api.call("POST", "/collections", json={"name": "digits", "dim": 3})
     assert (
         duplicate.status_code == 409 and "already exists" in duplicate.json()["detail"]

@@ -69,14 +69,19 @@ def _body_doc(model: type[BaseModel], binary: str, note: str) -> dict[str, Any]:
     }
 
 
+def _request_error(exc: ValidationError, where: str) -> RequestValidationError:
+    """A model's errors as FastAPI's own 422 (``where``: "body" or "query")."""
+    return RequestValidationError(
+        [{**e, "loc": (where, *e["loc"])} for e in exc.errors()]
+    )
+
+
 def _parse(model: type[M], body: bytes) -> M:
     """Validate a JSON body; errors read like FastAPI's own (422, field named)."""
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
-        raise RequestValidationError(
-            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
-        ) from None
+        raise _request_error(exc, "body") from None
 
 
 def _content_type(request: Request) -> str:
@@ -167,9 +172,7 @@ def _binary_options(request: Request) -> SearchOptions:
     try:
         return SearchOptions.model_validate(params)
     except ValidationError as exc:
-        raise RequestValidationError(
-            [{**e, "loc": ("query", *e["loc"])} for e in exc.errors()]
-        ) from None
+        raise _request_error(exc, "query") from None
 
 
 def _resolve_cold(request: Request, name: str) -> AnyCollection:
