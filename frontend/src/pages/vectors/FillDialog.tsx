@@ -67,6 +67,28 @@ function ColumnChecks({ columns, chosen, onChange, testPrefix }: {
   );
 }
 
+function ColumnSelect({ label, testId, columns, value, onChange }: {
+  label: string;
+  testId: string;
+  columns: DatasetColumn[];
+  value: string;
+  onChange: (name: string) => void;
+}) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <select required data-testid={testId} value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">choose…</option>
+        {columns.map((col) => (
+          <option key={col.name} value={col.name}>
+            {col.name} ({col.logical_type})
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function FillForm({ c, dataset, onStarted }: { c: Collection; dataset: string; onStarted: (jobId: string) => void }) {
   const ds = useLoad(() => getDataset(dataset), [dataset]);
   const [idColumn, setIdColumn] = useState("");
@@ -164,17 +186,7 @@ function FillForm({ c, dataset, onStarted }: { c: Collection; dataset: string; o
       </div>
       {source === "text" ? (
         <>
-          <label className="field">
-            <span>Text column</span>
-            <select required data-testid="vf-text-column" value={textColumn} onChange={(e) => setTextColumn(e.target.value)}>
-              <option value="">choose…</option>
-              {columns.map((col) => (
-                <option key={col.name} value={col.name}>
-                  {col.name} ({col.logical_type})
-                </option>
-              ))}
-            </select>
-          </label>
+          <ColumnSelect label="Text column" testId="vf-text-column" columns={columns} value={textColumn} onChange={setTextColumn} />
           <EmbeddingModelPick model={model} version={modelVersion} onChange={(m, v) => { setModel(m); setModelVersion(v); }} />
           <div className="muted small">
             The model's dimension must equal the collection's; afterwards the search box accepts text.
@@ -191,17 +203,7 @@ function FillForm({ c, dataset, onStarted }: { c: Collection; dataset: string; o
           <ColumnChecks columns={columns} chosen={vectorColumns} onChange={setVectorColumns} testPrefix="vf-vec-col" />
         </>
       ) : (
-        <label className="field">
-          <span>Vector column</span>
-          <select required data-testid="vf-vector-column" value={vectorColumn} onChange={(e) => setVectorColumn(e.target.value)}>
-            <option value="">choose…</option>
-            {columns.map((col) => (
-              <option key={col.name} value={col.name}>
-                {col.name} ({col.logical_type})
-              </option>
-            ))}
-          </select>
-        </label>
+        <ColumnSelect label="Vector column" testId="vf-vector-column" columns={columns} value={vectorColumn} onChange={setVectorColumn} />
       )}
       <div className="field">
         <span>
