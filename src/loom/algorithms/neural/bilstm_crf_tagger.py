@@ -22,31 +22,21 @@ from loom.algorithms.neural.bilstm_crf_network import (
     tag_metric,
 )
 from loom.algorithms.neural.crf_layer import bio_forbidden
-from loom.algorithms.neural.training_loop import (
-    EpochCallback,
-    TrainerConfig,
-    seed_everything,
+from loom.algorithms.neural.estimator import (
+    fitted_state,
+    history_report,
+    json_safe,
+    load_weights,
+    save_weights,
+    trainer_config,
 )
+from loom.algorithms.neural.training_loop import EpochCallback, seed_everything
 from loom.algorithms.text.tokenize import split_tagged
 from loom.core.errors import InvalidInputError
 
-WEIGHTS_FILE = "weights.pt"
 STATE_FILE = "bilstm_crf.json"
 MAX_CHARS = 10  # characters per token read by the character encoder
 PREDICT_BATCH = 128
-TRAINER_FIELDS = (
-    "optimizer",
-    "learning_rate",
-    "momentum",
-    "nesterov",
-    "weight_decay",
-    "l1",
-    "epochs",
-    "batch_size",
-    "lr_schedule",
-    "early_stopping",
-    "patience",
-)
 
 
 class BiLstmCrfTagger:
@@ -163,11 +153,7 @@ class BiLstmCrfTagger:
         self.state = {
             "forbidden_start": forbidden[0].tolist(),
             "forbidden_trans": forbidden[1].tolist(),
-            "history": history.epochs,
-            "best_epoch": history.best_epoch,
-            "stopped_early": history.stopped_early,
-            "stopped_by_request": history.stopped_by_request,
-            "device": str(trainer.device),
+            **fitted_state(history, trainer.device),
         }
         self.network_ = network.cpu().eval()
         return self
@@ -183,11 +169,7 @@ class BiLstmCrfTagger:
     def _trainer(
         self, network: TaggerNetwork, val_tags: list[list[str]] | None
     ) -> BucketTrainer:
-        config = TrainerConfig(
-            **{name: self.params[name] for name in TRAINER_FIELDS},
-            grad_clip=self.params["grad_clip"] or None,
-            seed=self.seed,
-        )
+        config = trainer_config(self.params, self.seed)
         metric, name = None, "metric"
         if val_tags is not None:
             from loom.training import sequence_metrics
@@ -257,17 +239,12 @@ class BiLstmCrfTagger:
             }
             for name, module in self.network_.named_children()
         ]
-        history = self.state.get("history", [])
         return {
             "summary": {
                 "layers": layers,
                 "total_parameters": sum(p.numel() for p in self.network_.parameters()),
             },
-            "history": [{"epoch": i, **row} for i, row in enumerate(history)],
-            "best_epoch": self.state.get("best_epoch"),
-            "epochs_run": len(history),
-            "stopped_early": self.state.get("stopped_early", False),
-            "device": self.state.get("device", "cpu"),
+            **history_report(self.state),
             "vocabulary_size": len(self.vocab_),
         }
 
@@ -275,7 +252,7 @@ class BiLstmCrfTagger:
         """``state_dict`` to ``weights.pt``; vocabularies, tags and settings to JSON."""
         if self.network_ is None:
             raise NotFittedError("cannot save an unfitted BiLstmCrfTagger")
-        torch.save(self.network_.state_dict(), directory / WEIGHTS_FILE)
+        save_weights(self.network_, directory)
         saved = {
             "params": self.params,
             "seed": self.seed,
@@ -284,7 +261,7 @@ class BiLstmCrfTagger:
             "tags": self.tags_,
             "state": self.state,
         }
-        text = json.dumps(_finite(saved), ensure_ascii=False, allow_nan=False)
+        text = json.dumps(json_safe(saved), ensure_ascii=False, allow_nan=False)
         (directory / STATE_FILE).write_text(text, encoding="utf-8")
 
     @classmethod
@@ -299,21 +276,5 @@ class BiLstmCrfTagger:
             torch.tensor(tagger.state["forbidden_start"], dtype=torch.bool),
             torch.tensor(tagger.state["forbidden_trans"], dtype=torch.bool),
         )
-        network = tagger._network(forbidden)
-        weights = torch.load(
-            directory / WEIGHTS_FILE, map_location="cpu", weights_only=True
-        )
-        network.load_state_dict(weights)
-        tagger.network_ = network.eval()
+        tagger.network_ = load_weights(tagger._network(forbidden), directory)
         return tagger
-
-
-def _finite(value: Any) -> Any:
-    """NaN/inf (a diverged epoch's loss) become None so the JSON stays standard."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value

@@ -27,6 +27,7 @@ from loom.algorithms.neural.training_loop import (
     EpochCallback,
     Trainer,
     TrainerConfig,
+    TrainingHistory,
     seed_everything,
 )
 from loom.core.errors import InvalidInputError
@@ -110,13 +111,7 @@ class NeuralEstimator(abc.ABC):
             None if val_rows is None else targets[val_rows],
             resume=self.checkpoint_dir is not None,
         )
-        self.state.update(
-            history=history.epochs,
-            best_epoch=history.best_epoch,
-            stopped_early=history.stopped_early,
-            stopped_by_request=history.stopped_by_request,
-            device=str(trainer.device),
-        )
+        self.state.update(fitted_state(history, trainer.device))
         self.network_ = network.cpu().eval()
 
     def _encode_targets(self, y: np.ndarray) -> torch.Tensor:
@@ -150,12 +145,7 @@ class NeuralEstimator(abc.ABC):
         return np.sort(train_rows), np.sort(val_rows)
 
     def _trainer(self, network: nn.Module, has_val: bool) -> Trainer:
-        config = TrainerConfig(
-            **{name: self.params[name] for name in TRAINER_FIELDS},
-            grad_clip=self.params["grad_clip"] or None,
-            seed=self.seed,
-            checkpoint_dir=self.checkpoint_dir,
-        )
+        config = trainer_config(self.params, self.seed, self.checkpoint_dir)
         metric, name = self._metric() if has_val else (None, "metric")
         return Trainer(
             network,
@@ -238,24 +228,18 @@ class NeuralEstimator(abc.ABC):
     def report(self) -> dict[str, Any]:
         """Layer summary, per-epoch history (≤ 200 rows) and best epoch."""
         assert self.network_ is not None
-        history = self.state.get("history", [])
-        step = max(1, -(-len(history) // 200))
         return {
             "summary": model_summary(self.network_, self.state["n_features"]),
-            "history": [{"epoch": i, **row} for i, row in enumerate(history)][::step],
-            "best_epoch": self.state.get("best_epoch"),
-            "epochs_run": len(history),
-            "stopped_early": self.state.get("stopped_early", False),
-            "device": self.state.get("device", "cpu"),
+            **history_report(self.state),
         }
 
     def save(self, directory: Path) -> None:
         """``state_dict`` to ``weights.pt``; parameters and fitted scales to JSON."""
         if self.network_ is None:
             raise NotFittedError("cannot save an unfitted network")
-        torch.save(self.network_.state_dict(), directory / WEIGHTS_FILE)
+        save_weights(self.network_, directory)
         state = {"params": self.params, "seed": self.seed, "state": self.state}
-        (directory / CONFIG_FILE).write_text(json.dumps(_finite(state)))
+        (directory / CONFIG_FILE).write_text(json.dumps(json_safe(state)))
         self.save_extra(directory)
 
     # Optional hooks, deliberately not abstract: most networks store nothing else.
@@ -274,11 +258,7 @@ class NeuralEstimator(abc.ABC):
         estimator.load_extra(directory)
         state = estimator.state
         network = estimator.build_network(state["n_features"], state["n_outputs"])
-        weights = torch.load(
-            directory / WEIGHTS_FILE, map_location="cpu", weights_only=True
-        )
-        network.load_state_dict(weights)
-        estimator.network_ = network.eval()
+        estimator.network_ = load_weights(network, directory)
         if classification:
             estimator.classes_ = np.asarray(state["classes"])
         return estimator
@@ -311,12 +291,66 @@ def _r2(output: torch.Tensor, target: torch.Tensor) -> float:
     return float(1.0 - residual / total) if float(total) > 0 else 0.0
 
 
-def _finite(value: Any) -> Any:
-    """NaN/inf become None so the JSON stays standard."""
+def json_safe(value: Any) -> Any:
+    """NaN/inf (a diverged epoch's loss) become None so the JSON stays standard."""
     if isinstance(value, float):
         return value if np.isfinite(value) else None
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
+
+
+# -- shared with BiLstmCrfTagger, which trains with Trainer but is no
+# NeuralEstimator (sentences in, tag lists out) -------------------------------
+
+
+def trainer_config(
+    params: dict[str, Any], seed: int, checkpoint_dir: Path | None = None
+) -> TrainerConfig:
+    """The ``TrainerConfig`` a neural entry's ``NeuralTrainingParams`` describe."""
+    return TrainerConfig(
+        **{name: params[name] for name in TRAINER_FIELDS},
+        grad_clip=params["grad_clip"] or None,
+        seed=seed,
+        checkpoint_dir=checkpoint_dir,
+    )
+
+
+def fitted_state(history: TrainingHistory, device: torch.device) -> dict[str, Any]:
+    """What a fit keeps of its history (stored in the JSON beside the weights)."""
+    return {
+        "history": history.epochs,
+        "best_epoch": history.best_epoch,
+        "stopped_early": history.stopped_early,
+        "stopped_by_request": history.stopped_by_request,
+        "device": str(device),
+    }
+
+
+def history_report(state: dict[str, Any]) -> dict[str, Any]:
+    """The run page's training rows: history (at most 200 rows), best epoch."""
+    history = state.get("history", [])
+    step = max(1, -(-len(history) // 200))
+    return {
+        "history": [{"epoch": i, **row} for i, row in enumerate(history)][::step],
+        "best_epoch": state.get("best_epoch"),
+        "epochs_run": len(history),
+        "stopped_early": state.get("stopped_early", False),
+        "device": state.get("device", "cpu"),
+    }
+
+
+def save_weights(network: nn.Module, directory: Path) -> None:
+    """The network's ``state_dict`` (tensors only) to ``weights.pt``."""
+    torch.save(network.state_dict(), directory / WEIGHTS_FILE)
+
+
+def load_weights(network: nn.Module, directory: Path) -> nn.Module:
+    """``network`` with ``weights.pt`` loaded (``weights_only``: no unpickling)."""
+    weights = torch.load(
+        directory / WEIGHTS_FILE, map_location="cpu", weights_only=True
+    )
+    network.load_state_dict(weights)
+    return network.eval()

@@ -21,10 +21,10 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 from sklearn.exceptions import NotFittedError
-from torch import nn
 
-from loom.algorithms.neural.estimator import NeuralEstimator
-from loom.algorithms.neural.text_vocab import CLS, PAD, TextVocabulary
+from loom.algorithms.neural.estimator import NeuralEstimator, history_report
+from loom.algorithms.neural.summary import layer_summary
+from loom.algorithms.neural.text_vocab import CLS, PAD, UNK, TextVocabulary
 from loom.core.errors import InvalidInputError
 
 VOCAB_FILE = "text_vocab.json"
@@ -96,7 +96,7 @@ class TextNeuralEstimator(NeuralEstimator):
         vocab = self._vocabulary()
         tokens = [vocab.tokens(t) for t in texts]
         self.vocab_ = vocab.fit(tokens)
-        self.state = {"n_features": vocab.size, "vocab_words": len(vocab.words)}
+        self.state = {"n_features": vocab.size}
         targets = self._encode_targets(y)
         self._train(self._ids(tokens), targets, y)
         return self
@@ -146,16 +146,12 @@ class TextNeuralEstimator(NeuralEstimator):
         """Layer summary, per-epoch history, best epoch and vocabulary size."""
         assert self.network_ is not None
         assert self.vocab_ is not None
-        history = self.state.get("history", [])
-        step = max(1, -(-len(history) // 200))
+        # A row of <unk> ids (zeros would read as padding); recurrent layers
+        # over a packed sequence report no shape.
         length = min(self.params["max_length"], 32) + int(self.prepend_cls)
         return {
-            "summary": text_model_summary(self.network_, length),
-            "history": [{"epoch": i, **row} for i, row in enumerate(history)][::step],
-            "best_epoch": self.state.get("best_epoch"),
-            "epochs_run": len(history),
-            "stopped_early": self.state.get("stopped_early", False),
-            "device": self.state.get("device", "cpu"),
+            "summary": layer_summary(self.network_, torch.full((1, length), UNK)),
+            **history_report(self.state),
             "vocab_size": len(self.vocab_.words),
             "hashed_buckets": self.vocab_.hashed_buckets,
             "language": self.vocab_.language,
@@ -216,52 +212,3 @@ def _texts(X: Any) -> list[str]:
                 f"{type(value).__name__} {value!r:.40}"
             )
     return texts
-
-
-def text_model_summary(model: nn.Module, length: int) -> dict[str, Any]:
-    """Each leaf layer's output shape and parameters for one document of ``length``.
-
-    The text counterpart of ``summary.model_summary``: the probe is a row of
-    ``<unk>`` ids (not zeros, which read as padding). Recurrent layers over a
-    packed sequence report no shape.
-    """
-    rows: list[dict[str, Any]] = []
-    hooks = []
-    for name, module in model.named_modules():
-        leaf = not any(True for _ in module.children())
-        if name and (leaf or isinstance(module, nn.MultiheadAttention)):
-            hooks.append(module.register_forward_hook(_recorder(name, module, rows)))
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            device = next(model.parameters()).device
-            model(torch.ones(1, length, dtype=torch.long, device=device))
-    finally:
-        for hook in hooks:
-            hook.remove()
-        model.train(was_training)
-    return {
-        "layers": rows,
-        "total_parameters": sum(p.numel() for p in model.parameters()),
-        "trainable_parameters": sum(
-            p.numel() for p in model.parameters() if p.requires_grad
-        ),
-    }
-
-
-def _recorder(name: str, module: nn.Module, rows: list[dict[str, Any]]) -> Any:
-    def hook(_module: nn.Module, _inputs: Any, output: Any) -> None:
-        if isinstance(output, tuple) and output:
-            output = output[0]
-        shape = list(output.shape[1:]) if isinstance(output, torch.Tensor) else []
-        rows.append(
-            {
-                "layer": name,
-                "type": type(module).__name__,
-                "output_shape": shape,
-                "parameters": sum(p.numel() for p in module.parameters()),
-            }
-        )
-
-    return hook
