@@ -16,7 +16,11 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from loom.algorithms.base import Task
-from loom.algorithms.neural.common import NeuralAlgorithm, NeuralTrainingParams
+from loom.algorithms.neural.common import (
+    Activation,
+    NeuralAlgorithm,
+    NeuralTrainingParams,
+)
 from loom.algorithms.registry import register
 
 # The columns ``loom.data.images`` writes: one per pixel, channel by channel.
@@ -53,9 +57,9 @@ class CNNParams(NeuralTrainingParams):
         "max", description="Pooling after each block."
     )
     pool_size: int = Field(2, ge=1, le=4, description="Pooling window and stride.")
-    activation: Literal[
-        "relu", "leaky_relu", "elu", "prelu", "tanh", "sigmoid", "swish", "softplus"
-    ] = Field("relu", description="Activation after convolutions and the dense layer.")
+    activation: Activation = Field(
+        "relu", description="Activation after convolutions and the dense layer."
+    )
     batch_norm: bool = Field(True, description="Batch normalisation in each block.")
     dense_units: int = Field(
         64, ge=1, le=4096, description="Units of the dense layer before the output."

@@ -10,6 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from loom.algorithms.base import Algorithm, Task
 
+# Element-wise activations every neural entry offers (mlp adds maxout, softmax).
+Activation = Literal[
+    "relu", "leaky_relu", "elu", "prelu", "tanh", "sigmoid", "swish", "softplus"
+]
+
 
 class NeuralTrainingParams(BaseModel):
     """How a network is trained; every neural entry accepts these."""

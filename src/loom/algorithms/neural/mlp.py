@@ -7,21 +7,14 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from loom.algorithms.base import Task
-from loom.algorithms.neural.common import NeuralAlgorithm, NeuralTrainingParams
+from loom.algorithms.neural.common import (
+    Activation,
+    NeuralAlgorithm,
+    NeuralTrainingParams,
+)
 from loom.algorithms.registry import register
 
-HiddenActivation = Literal[
-    "relu",
-    "leaky_relu",
-    "elu",
-    "prelu",
-    "tanh",
-    "sigmoid",
-    "swish",
-    "softplus",
-    "maxout",
-    "softmax",
-]
+HiddenActivation = Literal[Activation, "maxout", "softmax"]
 
 
 class MLPParams(NeuralTrainingParams):

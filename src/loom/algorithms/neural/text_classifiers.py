@@ -14,12 +14,12 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from loom.algorithms.base import Task
-from loom.algorithms.neural.common import NeuralAlgorithm, NeuralTrainingParams
+from loom.algorithms.neural.common import (
+    Activation,
+    NeuralAlgorithm,
+    NeuralTrainingParams,
+)
 from loom.algorithms.registry import register
-
-DenseActivation = Literal[
-    "relu", "leaky_relu", "elu", "prelu", "tanh", "sigmoid", "swish", "softplus"
-]
 
 
 class TextClassifierParams(NeuralTrainingParams):
@@ -85,7 +85,7 @@ class TextRNNParams(TextClassifierParams):
     dense_units: int = Field(
         0, ge=0, le=4096, description="Hidden dense layer before the output; 0 = none."
     )
-    dense_activation: DenseActivation = Field(
+    dense_activation: Activation = Field(
         "relu", description="Activation of the hidden dense layer."
     )
 
