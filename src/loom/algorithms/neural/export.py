@@ -191,31 +191,12 @@ def check_exportable(bundle: Any) -> None:
             f"algorithm '{bundle.algorithm}' cannot be exported to ONNX/TorchScript; "
             f"export supports neural networks: {', '.join(exportable_algorithms())}"
         )
-    if not _tabular(bundle) and _default_hook(bundle.estimator):
-        raise InvalidInputError(
-            f"algorithm '{bundle.algorithm}' reads raw text; its export (token ids "
-            "and the tokeniser) is not available yet; export supports: "
-            f"{', '.join(exportable_algorithms())}"
-        )
     if bundle.preprocess is not None:
         raise InvalidInputError(
             f"{bundle.algorithm} model has feature pipeline "
             f"'{bundle.preprocess.name}' in front; its steps run in Loom only, so "
             "export is refused (train on the pipeline's output dataset to export)"
         )
-
-
-def _tabular(bundle: Any) -> bool:
-    from loom.training.encoding import TabularEncoder
-
-    return isinstance(bundle.encoder, TabularEncoder)
-
-
-def _default_hook(estimator: Any) -> bool:
-    """True when the estimator keeps the float-matrix ``export_module``."""
-    from loom.algorithms.neural.estimator import NeuralEstimator
-
-    return type(estimator).export_module is NeuralEstimator.export_module
 
 
 def exportable_algorithms() -> list[str]:

@@ -22,9 +22,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from loom.algorithms.neural.export import ExportSpec
+from loom.algorithms.neural.text_estimator import VOCAB_FILE
 from loom.algorithms.neural.text_vocab import CLS, PAD, SPECIALS, UNK
 
-VOCAB_FILE = "text_vocab.json"
 TAGGER_VOCAB_FILE = "tagger_vocab.json"
 IDS_AXES = {0: "batch", 1: "length"}
 
