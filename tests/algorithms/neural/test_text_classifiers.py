@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from loom.algorithms.neural.text_estimator import padded_ids
 from loom.algorithms.neural.text_vocab import PAD, UNK, TextVocabulary
 from loom.algorithms.registry import get_algorithm, validate_params
 from loom.algorithms.text.tokenize import all_tokens
@@ -92,6 +93,17 @@ def test_text_classifier_beats_majority_baseline_on_chinese_reviews(case: str) -
     assert accuracy >= baseline + 0.15, f"{case}: {accuracy:.3f} vs {baseline:.3f}"
 
 
+def _alone_and_padded(
+    network: torch.nn.Module, document: list[int], neighbour: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Scores of ``document`` alone and in a batch a longer neighbour stretches."""
+    padded = torch.zeros(2, neighbour + 1, dtype=torch.long)
+    padded[0, : len(document)] = torch.tensor(document)
+    padded[1, :neighbour] = torch.arange(10, 10 + neighbour)
+    with torch.no_grad():
+        return network(torch.tensor([document]))[0], network(padded)[0]
+
+
 @pytest.mark.parametrize("pooling", ["attention", "mean", "max", "last"])
 def test_rnn_pooling_ignores_padding(pooling: str) -> None:
     from loom.algorithms.neural.text_rnn_network import TextRNN
@@ -101,13 +113,8 @@ def test_rnn_pooling_ignores_padding(pooling: str) -> None:
     ).model_dump()
     torch.manual_seed(0)
     network = TextRNN(50, 2, params).eval()
-    document = torch.tensor([[5, 9, 3, 7]])
-    padded = torch.zeros(2, 12, dtype=torch.long)
-    padded[0, :4] = document[0]
-    padded[1, :11] = torch.arange(10, 21)  # a longer neighbour stretches the batch
-    with torch.no_grad():
-        alone, together = network(document), network(padded)
-    torch.testing.assert_close(together[0], alone[0], rtol=0, atol=1e-6)
+    alone, together = _alone_and_padded(network, [5, 9, 3, 7], neighbour=11)
+    torch.testing.assert_close(together, alone, rtol=0, atol=1e-6)
 
 
 def test_transformer_output_ignores_padding() -> None:
@@ -118,13 +125,8 @@ def test_transformer_output_ignores_padding() -> None:
     ).model_dump()
     torch.manual_seed(0)
     network = TextTransformer(50, 3, params).eval()
-    document = torch.tensor([[2, 5, 9, 3]])
-    padded = torch.zeros(2, 10, dtype=torch.long)
-    padded[0, :4] = document[0]
-    padded[1, :9] = torch.arange(10, 19)
-    with torch.no_grad():
-        alone, together = network(document), network(padded)
-    torch.testing.assert_close(together[0], alone[0], rtol=0, atol=1e-5)
+    alone, together = _alone_and_padded(network, [2, 5, 9, 3], neighbour=9)
+    torch.testing.assert_close(together, alone, rtol=0, atol=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -221,6 +223,15 @@ def test_vocabulary_counts_training_words_only_and_round_trips() -> None:
     assert vocab.word_ids([], 5) == [UNK]
     assert TextVocabulary.from_dict(vocab.to_dict()) == vocab
     assert PAD == 0
+    # The exported README's promise: rows right-padded with <pad> = 0.
+    ids = padded_ids(
+        vocab,
+        [["good", "film"], ["film"], []],
+        max_length=5,
+        bag_of_ngrams=False,
+        prepend_cls=False,
+    )
+    assert ids.tolist() == [[3, 4], [4, 0], [UNK, 0]]
 
 
 def test_vocabulary_hashes_ngrams_stably_into_buckets() -> None:
