@@ -9,7 +9,6 @@ document embeddings against the majority-class baseline.
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -18,18 +17,24 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from loom.algorithms.base import Algorithm, Task
+from loom.algorithms.base import Algorithm
 from loom.algorithms.text.tokenize import has_cjk
 from loom.core.errors import InvalidInputError
-from loom.training.bundle import ModelBundle
 from loom.training.spec import TrainingOutcome, TrainingSpec
-from loom.training.text_encoding import TextColumnEncoder, resolve_text_column
+from loom.training.text_common import (
+    EpochCallback,
+    filled,
+    fit_estimator,
+    log_ignored_options,
+    require_target_column,
+    text_bundle,
+)
+from loom.training.text_encoding import resolve_text_column
 
 KNN_FOLDS = 5
 KNN_NEIGHBOURS = 5
 SAMPLE_WORDS = 5
 SAMPLE_NEIGHBOURS = 8
-EpochCallback = Callable[[int, dict[str, float]], None]
 
 
 def train_embeddings(
@@ -53,19 +58,14 @@ def train_embeddings(
             documents, or a label column that is missing.
     """
     spec.check_evaluation()
-    options = spec.options.non_defaults()
-    if options:
-        log(f"training options {options} do not apply to embeddings; ignored")
+    log_ignored_options(spec, log, "embeddings")
     if spec.cv_folds:
         log("cv_folds is ignored: embeddings are fitted on every document")
     name = algorithm.name
     column = resolve_text_column(df, spec.features, spec.target, name)
-    if spec.target and spec.target not in df.columns:
-        raise InvalidInputError(
-            f"target column '{spec.target}' not found; "
-            f"columns are: {', '.join(map(str, df.columns))}"
-        )
-    keep = _filled(df[column])
+    if spec.target:
+        require_target_column(df, spec.target)
+    keep = filled(df[column])
     if len(keep) < len(df):
         log(f"dropped {len(df) - len(keep)} rows with empty '{column}'")
     texts = [str(v) for v in df[column].iloc[keep]]
@@ -85,16 +85,13 @@ def train_embeddings(
         labels = df[spec.target].iloc[keep]
         metrics.update(_knn_accuracy(model, texts, labels, spec.seed, log))
     log("metrics: " + ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
-    encoder = TextColumnEncoder(column)
-    encoder.missing_in_training = bool(df[column].isna().any())
-    bundle = ModelBundle(
-        algorithm=name,
-        task=Task.EMBEDDING,
+    bundle = text_bundle(
+        algorithm,
+        params,
+        column,
+        model,
         target=None,
-        features=[column],
-        encoder=encoder,
-        estimator=model,
-        params=params.model_dump(mode="json"),
+        missing_text=bool(df[column].isna().any()),
     )
     return TrainingOutcome(
         metrics=metrics,
@@ -108,13 +105,6 @@ def train_embeddings(
     )
 
 
-def _filled(series: pd.Series) -> np.ndarray:
-    """Positions of rows holding non-blank text."""
-    values = series.astype(object)
-    mask = np.array([isinstance(v, str) and bool(v.strip()) for v in values], bool)
-    return np.flatnonzero(mask)
-
-
 def _fit(
     algorithm: Algorithm,
     params: BaseModel,
@@ -124,19 +114,16 @@ def _fit(
     on_epoch: EpochCallback | None,
     should_stop: Callable[[], bool] | None,
 ) -> tuple[Any, float]:
-    """Build and fit the estimator; library warnings become log lines."""
-    model = algorithm.build(params, seed)
-    if on_epoch is not None and hasattr(model, "on_epoch"):
-        model.on_epoch = on_epoch
-    if should_stop is not None and hasattr(model, "should_stop"):
-        model.should_stop = should_stop
-    started = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model.fit(texts)
-    seconds = time.perf_counter() - started
-    for line in dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught):
-        log(f"warning: {line}")
+    """Build and fit the estimator; say when a stop request cut training short."""
+    model, seconds = fit_estimator(
+        algorithm,
+        params,
+        seed,
+        (texts,),
+        log,
+        on_epoch=on_epoch,
+        should_stop=should_stop,
+    )
     losses = getattr(model, "epoch_losses_", None)
     if losses is not None and len(losses) < getattr(model, "epochs", len(losses)):
         log(f"stopped on request after {len(losses)} epochs; vectors kept")

@@ -22,6 +22,7 @@ from loom.training.pipeline import (
     Fitted,
     decisions,
     fit_pipeline,
+    fold_means,
     log_metrics,
     metrics,
     score,
@@ -219,9 +220,7 @@ def cross_validated(
             fold_threshold = thresholds.tune(ctx, share, y[train_idx]).value
         folds.append(metrics(ctx, y[test_idx], pooled[test_idx], fold_threshold))
         log_metrics(ctx, f"fold {number}/{k}: ", folds[-1])
-    names = [n for n in folds[0] if all(n in fold for fold in folds)]
-    cv_metrics = {n: [fold[n] for fold in folds] for n in names}
-    values = {n: float(np.mean(v)) for n, v in cv_metrics.items()}
+    cv_metrics, values = fold_means(folds)
     log_metrics(ctx, f"mean over {k} folds: ", values)
     threshold_block, threshold = None, None
     if tune:

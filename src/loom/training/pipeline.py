@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,10 +126,9 @@ def fit_pipeline(
     if ctx.labels is not None:
         ctx.algorithm.bind_labels(estimator, [str(label) for label in ctx.labels])
     if live:
-        _attach_hooks(ctx, estimator)
+        attach_hooks(estimator, ctx.on_epoch, ctx.should_stop)
     started = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with warnings_logged(log):
         try:
             if y is None:
                 estimator.fit(X)
@@ -141,8 +141,6 @@ def fit_pipeline(
                 str(exc).replace("the target column", named)
             ) from None
     ctx.fit_seconds += time.perf_counter() - started
-    for message in dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught):
-        log(f"warning: {message}")
     fitted = Fitted(encoder, transform, estimator)
     if resampled:
         fitted.resampled_y = y
@@ -151,16 +149,34 @@ def fit_pipeline(
     return fitted
 
 
-def _attach_hooks(ctx: Context, estimator: Any) -> None:
+def attach_hooks(
+    estimator: Any,
+    on_epoch: Callable[[int, dict[str, float]], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> None:
     """Hand the caller's hooks to an estimator that trains in epochs.
 
     Duck-typed on the attributes, so any algorithm whose estimator exposes
     ``on_epoch``/``should_stop`` streams epochs without ``Algorithm`` knowing.
     """
-    if ctx.on_epoch is not None and hasattr(estimator, "on_epoch"):
-        estimator.on_epoch = ctx.on_epoch
-    if ctx.should_stop is not None and hasattr(estimator, "should_stop"):
-        estimator.should_stop = ctx.should_stop
+    if on_epoch is not None and hasattr(estimator, "on_epoch"):
+        estimator.on_epoch = on_epoch
+    if should_stop is not None and hasattr(estimator, "should_stop"):
+        estimator.should_stop = should_stop
+
+
+@contextmanager
+def warnings_logged(log: Callable[[str], None]) -> Iterator[None]:
+    """Record the warnings raised inside; log each distinct one once afterwards.
+
+    A fit's library warnings belong in the run's log, not on stderr; repeats
+    (one per iteration, say) collapse to a single line.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for message in dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught):
+        log(f"warning: {message}")
 
 
 def _rebalance(
@@ -233,3 +249,16 @@ def headline(task: Task) -> str:
 
 def log_metrics(ctx: Context, prefix: str, values: dict[str, float]) -> None:
     ctx.log(prefix + ", ".join(f"{k}={v:.4f}" for k, v in values.items()))
+
+
+def fold_means(
+    folds: list[dict[str, float]],
+) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Each metric's per-fold values and their mean.
+
+    Only metrics every fold produced are kept (a fold may be unable to compute
+    one), so every mean averages the same number of folds.
+    """
+    names = [n for n in folds[0] if all(n in fold for fold in folds)]
+    cv_metrics = {n: [fold[n] for fold in folds] for n in names}
+    return cv_metrics, {n: float(np.mean(v)) for n, v in cv_metrics.items()}

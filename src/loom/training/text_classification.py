@@ -12,8 +12,6 @@ in the bundle so endpoints and batch scoring take raw text.
 
 from __future__ import annotations
 
-import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -28,11 +26,17 @@ from loom.training import evaluation, splits
 from loom.training.bundle import ModelBundle
 from loom.training.fitting import class_codes
 from loom.training.options import TrainingOptions
-from loom.training.pipeline import Context
+from loom.training.pipeline import Context, fold_means, log_metrics
 from loom.training.spec import TrainingOutcome, TrainingSpec
-from loom.training.text_encoding import TextColumnEncoder, resolve_text_column
-
-EpochCallback = Callable[[int, dict[str, float]], None]
+from loom.training.text_common import (
+    EpochCallback,
+    fit_estimator,
+    has_text,
+    log_ignored_options,
+    require_target_column,
+    text_bundle,
+)
+from loom.training.text_encoding import resolve_text_column
 
 
 @dataclass
@@ -66,9 +70,7 @@ def train_text_classifier(
             class, or no document left with text.
     """
     spec.check_evaluation()
-    ignored = spec.options.non_defaults()
-    if ignored:
-        log(f"training options {ignored} do not apply to text classifiers; ignored")
+    log_ignored_options(spec, log, "text classifiers")
     # Tabular options (groups, resampling...) must not reach the shared splitters.
     ctx = Context(algorithm, params, replace(spec, options=TrainingOptions()), [], log)
     docs = _documents(ctx, df)
@@ -92,15 +94,10 @@ def _documents(ctx: Context, df: pd.DataFrame) -> _Documents:
         raise InvalidInputError(
             f"algorithm '{name}' (classification) needs a target column of labels"
         )
-    if target not in df.columns:
-        raise InvalidInputError(
-            f"target column '{target}' not found; "
-            f"columns are: {', '.join(map(str, df.columns))}"
-        )
+    require_target_column(df, target)
     column = resolve_text_column(df, spec.features, target, name)
-    values = df[column].astype(object)
-    has_text = np.array([isinstance(v, str) and bool(v.strip()) for v in values])
-    keep = has_text & df[target].notna().to_numpy()
+    text = has_text(df[column])
+    keep = text & df[target].notna().to_numpy()
     if not keep.any():
         raise InvalidInputError(
             f"no row has both text in '{column}' and a value in '{target}'"
@@ -113,7 +110,7 @@ def _documents(ctx: Context, df: pd.DataFrame) -> _Documents:
     frame = df.loc[keep].reset_index(drop=True)
     y = class_codes(ctx, frame[target])
     texts = [str(v) for v in frame[column]]
-    return _Documents(column, texts, y, bool((~has_text).any()))
+    return _Documents(column, texts, y, bool((~text).any()))
 
 
 def _fit(
@@ -123,19 +120,17 @@ def _fit(
     on_epoch: EpochCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> Any:
-    """A fresh estimator fitted on ``texts``; library warnings become log lines."""
-    estimator = ctx.algorithm.build(ctx.params, ctx.spec.seed)
-    if on_epoch is not None and hasattr(estimator, "on_epoch"):
-        estimator.on_epoch = on_epoch
-    if should_stop is not None and hasattr(estimator, "should_stop"):
-        estimator.should_stop = should_stop
-    started = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        estimator.fit(texts, y)
-    ctx.fit_seconds += time.perf_counter() - started
-    for line in dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught):
-        ctx.log(f"warning: {line}")
+    """A fresh estimator fitted on ``texts``; its fit time adds to the run's."""
+    estimator, seconds = fit_estimator(
+        ctx.algorithm,
+        ctx.params,
+        ctx.spec.seed,
+        (texts, y),
+        ctx.log,
+        on_epoch=on_epoch,
+        should_stop=should_stop,
+    )
+    ctx.fit_seconds += seconds
     return estimator
 
 
@@ -150,10 +145,6 @@ def _proba(ctx: Context, estimator: Any, texts: list[str]) -> np.ndarray:
 
 def _pick(texts: list[str], rows: np.ndarray) -> list[str]:
     return [texts[i] for i in rows]
-
-
-def _log_metrics(ctx: Context, prefix: str, values: dict[str, float]) -> None:
-    ctx.log(prefix + ", ".join(f"{k}={v:.4f}" for k, v in values.items()))
 
 
 def _scores(y: np.ndarray, proba: np.ndarray, y_train: np.ndarray) -> dict[str, float]:
@@ -181,7 +172,7 @@ def _holdout(
     model = _fit(ctx, train_texts, docs.y[train_idx], on_epoch, should_stop)
     proba = _proba(ctx, model, _pick(docs.texts, test_idx))
     values = _scores(docs.y[test_idx], proba, docs.y[train_idx])
-    _log_metrics(ctx, "test metrics: ", values)
+    log_metrics(ctx, "test metrics: ", values)
     details, figures = _details(ctx, docs.y[test_idx], proba, "holdout")
     _finish(ctx, model, train_texts, docs.y[train_idx], details)
     return TrainingOutcome(
@@ -216,11 +207,9 @@ def _cross_validated(
         model = _fit(ctx, _pick(docs.texts, train_idx), y[train_idx])
         pooled[test_idx] = _proba(ctx, model, _pick(docs.texts, test_idx))
         folds.append(_scores(y[test_idx], pooled[test_idx], y[train_idx]))
-        _log_metrics(ctx, f"fold {number}/{k}: ", folds[-1])
-    names = [n for n in folds[0] if all(n in fold for fold in folds)]
-    cv_metrics = {n: [fold[n] for fold in folds] for n in names}
-    values = {n: float(np.mean(v)) for n, v in cv_metrics.items()}
-    _log_metrics(ctx, f"mean over {k} folds: ", values)
+        log_metrics(ctx, f"fold {number}/{k}: ", folds[-1])
+    cv_metrics, values = fold_means(folds)
+    log_metrics(ctx, f"mean over {k} folds: ", values)
     details, figures = _details(ctx, y, pooled, "cross_validation")
     ctx.log(f"refitting on all {len(y)} documents")
     model = _fit(ctx, docs.texts, y, on_epoch, should_stop)
@@ -264,15 +253,12 @@ def _finish(
 
 def _bundle(ctx: Context, docs: _Documents, model: Any) -> ModelBundle:
     """The servable model: raw text of ``docs.column`` in, labels out."""
-    encoder = TextColumnEncoder(docs.column)
-    encoder.missing_in_training = docs.had_missing_text
-    return ModelBundle(
-        algorithm=ctx.algorithm.name,
-        task=ctx.algorithm.task,
+    return text_bundle(
+        ctx.algorithm,
+        ctx.params,
+        docs.column,
+        model,
         target=ctx.spec.target,
-        features=[docs.column],
-        encoder=encoder,
-        estimator=model,
+        missing_text=docs.had_missing_text,
         labels=ctx.labels,
-        params=ctx.params.model_dump(mode="json"),
     )

@@ -12,8 +12,6 @@ them and say so in the log.
 from __future__ import annotations
 
 import math
-import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,12 +25,16 @@ from loom.algorithms.text.tokenize import split_tagged
 from loom.core.errors import InvalidInputError
 from loom.training import sequence_metrics
 from loom.training.bundle import ModelBundle
+from loom.training.pipeline import fold_means
 from loom.training.spec import TrainingOutcome, TrainingSpec
-from loom.training.text_encoding import (
-    TextColumnEncoder,
-    is_text_column,
-    resolve_text_column,
+from loom.training.text_common import (
+    filled,
+    fit_estimator,
+    log_ignored_options,
+    require_target_column,
+    text_bundle,
 )
+from loom.training.text_encoding import is_text_column, resolve_text_column
 
 TEXT_TASKS: frozenset[Task] = frozenset({Task.TOPIC_MODELING, Task.SEQUENCE_LABELING})
 DOCUMENT_TOPIC_ROWS = 50
@@ -59,20 +61,16 @@ class _Run:
                 stream their epochs to ``on_epoch`` and honour ``should_stop``
                 (held-out and fold fits stay quiet, as in the tabular flows).
         """
-        estimator = self.algorithm.build(self.params, self.spec.seed)
-        if stored:
-            if self.on_epoch is not None and hasattr(estimator, "on_epoch"):
-                estimator.on_epoch = self.on_epoch
-            if self.should_stop is not None and hasattr(estimator, "should_stop"):
-                estimator.should_stop = self.should_stop
-        started = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            estimator.fit(*data)
-        self.fit_seconds += time.perf_counter() - started
-        lines = (f"{w.category.__name__}: {w.message}" for w in caught)
-        for line in dict.fromkeys(lines):
-            self.log(f"warning: {line}")
+        estimator, seconds = fit_estimator(
+            self.algorithm,
+            self.params,
+            self.spec.seed,
+            data,
+            self.log,
+            on_epoch=self.on_epoch if stored else None,
+            should_stop=self.should_stop if stored else None,
+        )
+        self.fit_seconds += seconds
         return estimator
 
     def log_metrics(self, prefix: str, metrics: dict[str, float]) -> None:
@@ -82,17 +80,14 @@ class _Run:
         self, df: pd.DataFrame, column: str, estimator: Any, target: str | None
     ) -> ModelBundle:
         """The servable model: the text column's encoder around ``estimator``."""
-        encoder = TextColumnEncoder(column)
-        encoder.missing_in_training = bool(df[column].isna().any())
-        return ModelBundle(
-            algorithm=self.algorithm.name,
-            task=self.algorithm.task,
+        return text_bundle(
+            self.algorithm,
+            self.params,
+            column,
+            estimator,
             target=target,
-            features=[column],
-            encoder=encoder,
-            estimator=estimator,
+            missing_text=bool(df[column].isna().any()),
             labels=list(getattr(estimator, "tags_", [])) or None,
-            params=self.params.model_dump(mode="json"),
         )
 
 
@@ -116,9 +111,7 @@ def train_text(
             count differs from its token count, or text with no usable token.
     """
     spec.check_evaluation()
-    options = spec.options.non_defaults()
-    if options:
-        log(f"training options {options} do not apply to text tasks; ignored")
+    log_ignored_options(spec, log, "text tasks")
     run = _Run(algorithm, params, spec, log, on_epoch=on_epoch, should_stop=should_stop)
     log(
         f"training {algorithm.name} ({algorithm.task}) on {len(df)} rows; "
@@ -147,13 +140,6 @@ def _pick(items: Sequence[Any], indices: Sequence[int]) -> list[Any]:
     return [items[i] for i in indices]
 
 
-def _filled(series: pd.Series) -> np.ndarray:
-    """Positions of rows holding non-blank text."""
-    values = series.astype(object)
-    mask = np.array([isinstance(v, str) and bool(v.strip()) for v in values], bool)
-    return np.flatnonzero(mask)
-
-
 # -- topic modelling ----------------------------------------------------------------
 
 
@@ -171,7 +157,7 @@ def _train_topics(run: _Run, df: pd.DataFrame) -> TrainingOutcome:
     if spec.cv_folds:
         run.log("cv_folds is ignored for topic models: perplexity uses a holdout")
     column = resolve_text_column(df, spec.features, spec.target, name)
-    keep = _filled(df[column])
+    keep = filled(df[column])
     if len(keep) < len(df):
         run.log(f"dropped {len(df) - len(keep)} rows with empty '{column}'")
     texts = [str(v) for v in df[column].iloc[keep]]
@@ -245,18 +231,14 @@ def _read_sentences(run: _Run, df: pd.DataFrame) -> tuple[str, _Sentences]:
             f"algorithm '{name}' (sequence_labeling) needs a target column of "
             "space-separated tags"
         )
-    if target not in df.columns:
-        raise InvalidInputError(
-            f"target column '{target}' not found; "
-            f"columns are: {', '.join(map(str, df.columns))}"
-        )
+    require_target_column(df, target)
     if not is_text_column(df[target]):
         raise InvalidInputError(
             f"target column '{target}' must hold space-separated tags (strings); "
             f"got {df[target].dtype}"
         )
     column = resolve_text_column(df, spec.features, target, name)
-    keep = np.intersect1d(_filled(df[column]), _filled(df[target]))
+    keep = np.intersect1d(filled(df[column]), filled(df[target]))
     if len(keep) < len(df):
         run.log(f"dropped {len(df) - len(keep)} rows with empty '{column}' or tags")
     tokens, tags = split_tagged(
@@ -349,9 +331,7 @@ def _cross_validate(
         gold = _pick(data.gold, test_idx)
         folds.append(sequence_metrics.evaluate(gold, predicted, entity_tags)[0])
         run.log_metrics(f"fold {number}/{k}: ", folds[-1])
-    names = [m for m in folds[0] if all(m in fold for fold in folds)]
-    cv_metrics = {m: [fold[m] for fold in folds] for m in names}
-    metrics = {m: float(np.mean(values)) for m, values in cv_metrics.items()}
+    cv_metrics, metrics = fold_means(folds)
     run.log_metrics(f"mean over {k} folds: ", metrics)
     _, details = sequence_metrics.evaluate(data.gold, pooled, entity_tags)
     details["evaluated_on"] = "cross_validation"
