@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -45,8 +46,13 @@ def test_embedding_queries_answer_neighbours_pairs_and_vectors(api: Api) -> None
     assert len(analogy) == 3
     pair = api.ok("POST", f"{base}/similarity", json={"a": "prime", "b": "minister"})
     assert -1 <= pair["similarity"] <= 1
+    words = api.ok("POST", f"{base}/vectors", json={"texts": ["prime", "minister"]})
+    prime, minister = np.asarray(words["vectors"])
+    cosine = prime @ minister / (np.linalg.norm(prime) * np.linalg.norm(minister))
+    assert pair["similarity"] == pytest.approx(cosine, rel=1e-4)
     vectors = api.ok("POST", f"{base}/vectors", json={"texts": ["prime minister", ""]})
     assert vectors["dimension"] == 100 and len(vectors["vectors"]) == 2
+    assert not any(vectors["vectors"][1])  # no known token: the zero vector
 
     unknown = api.call("POST", f"{base}/similar", json={"positive": ["qwertyuiop"]})
     assert unknown.status_code == 422 and "'qwertyuiop'" in unknown.text
