@@ -112,7 +112,7 @@ def create_app(
         from loom.vectors.service import VectorService
 
         state.vectors = vector_service = VectorService(
-            settings.home / "vectors", state.db, artifacts=state.artifacts
+            settings.home / "vectors", state.db, bundles=state.runtimes.bundles
         )
         app.state.loom = state
         if state.dispatcher is not None:

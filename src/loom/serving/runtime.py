@@ -18,6 +18,7 @@ from loom.core.background import SingleFlight
 from loom.core.errors import LoomError
 from loom.storage.artifacts import ArtifactStore
 from loom.storage.db import Database
+from loom.training.bundle_cache import BundleCache
 
 
 @dataclass
@@ -48,7 +49,8 @@ class EndpointRuntimes:
         self.max_stale_s = max(max_stale_s, revalidate_s)
         self._revalidator = SingleFlight("loom-endpoint-refresh")
         self._cache: dict[tuple[str, str], EndpointRuntime] = {}
-        self._bundles: dict[str, Any] = {}
+        # Shared with the embedding routes and vector fills (one load per model).
+        self.bundles = BundleCache(artifacts)
         self._lock = threading.Lock()
 
     def get(self, workspace_id: str, ref: str) -> EndpointRuntime:
@@ -95,7 +97,7 @@ class EndpointRuntimes:
 
         with self.db.session() as session:
             target = resolve_endpoint_target(session, workspace_id=key[0], ref=key[1])
-        bundle = self._load_bundle(target["artifact_key"])
+        bundle = self.bundles.get(target["artifact_key"])
         runtime = EndpointRuntime(
             endpoint_id=target["endpoint_id"],
             model_name=target["model_name"],
@@ -107,18 +109,6 @@ class EndpointRuntimes:
         with self._lock:
             self._cache[key] = runtime
         return runtime
-
-    def _load_bundle(self, artifact_key: str) -> Any:
-        """Load a model directory once per artifact key (versions are immutable)."""
-        bundle = self._bundles.get(artifact_key)
-        if bundle is None:
-            from loom.training.bundle import ModelBundle
-
-            with self.artifacts.local_path(artifact_key) as path:
-                bundle = ModelBundle.load(path)
-            with self._lock:
-                self._bundles[artifact_key] = bundle
-        return bundle
 
     def invalidate(self, workspace_id: str | None = None) -> None:
         """Forget cached endpoints (after a deploy, redeploy or delete)."""

@@ -11,8 +11,6 @@ the same model the rows were embedded with. The bundle's estimator exposes
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -25,7 +23,6 @@ from loom.vectors.schemas import EmbedderPublic
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from loom.storage.artifacts.base import ArtifactStore
 
 EMBEDDER_FILE = "embedder.json"
 EMBEDDING_TASK = "embedding"
@@ -132,35 +129,3 @@ def write_embedder(directory: Path, embedder: EmbedderPublic) -> None:
         fh.write(data)
 
     write_atomic(directory / EMBEDDER_FILE, write)
-
-
-class BundleCache:
-    """Embedding bundles by artifact key, least recently used evicted first.
-
-    Model versions never change, so a loaded bundle stays valid; the bound
-    keeps a server that embeds with many models from holding all of them.
-    (``loom.api.routes.embeddings`` keeps the same kind of cache for its runs.)
-    """
-
-    def __init__(self, artifacts: ArtifactStore | None, size: int = CACHE_SIZE) -> None:
-        self.artifacts = artifacts
-        self.size = size
-        self._bundles: OrderedDict[str, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, artifact_key: str) -> Any:
-        with self._lock:
-            if artifact_key in self._bundles:
-                self._bundles.move_to_end(artifact_key)
-                return self._bundles[artifact_key]
-        if self.artifacts is None:
-            raise ConflictError("this server cannot load models for vector search")
-        from loom.training.bundle import ModelBundle
-
-        with self.artifacts.local_path(artifact_key) as path:
-            bundle = ModelBundle.load(path)
-        with self._lock:
-            self._bundles[artifact_key] = bundle
-            while len(self._bundles) > self.size:
-                self._bundles.popitem(last=False)
-        return bundle

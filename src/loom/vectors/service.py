@@ -24,7 +24,6 @@ from loom.core.pages import Page
 from loom.storage.db import Database
 from loom.vectors.advisor import suggest_index
 from loom.vectors.embedder import (
-    BundleCache,
     check_dim,
     embed_texts,
     embedding_dim,
@@ -57,7 +56,7 @@ from loom.vectors.schemas import (
 from loom.vectors.sharding import AnyCollection
 
 if TYPE_CHECKING:
-    from loom.storage.artifacts import ArtifactStore
+    from loom.training.bundle_cache import BundleCache
 
 MIB = 2**20
 
@@ -77,7 +76,7 @@ class VectorService:
         db: Database,
         *,
         snapshot_interval_s: float = 60.0,
-        artifacts: ArtifactStore | None = None,
+        bundles: BundleCache | None = None,
     ) -> None:
         self.db = db
         # (workspace id, name) of collections whose database row was seen: the
@@ -85,9 +84,9 @@ class VectorService:
         # through this object (one server process), so it cannot go stale.
         self._known: set[tuple[str, str]] = set()
         self.manager = VectorManager(root, snapshot_interval_s=snapshot_interval_s)
-        # Embedding models for text fills and text queries, loaded from the
-        # server's artifact store.
-        self.bundles = BundleCache(artifacts)
+        # Embedding models for text fills and text queries: the server's one
+        # model cache (None: this service cannot embed text).
+        self._bundles = bundles
         self._embedders: dict[Path, EmbedderPublic | None] = {}
         self.ingester = FillIngester(self, spool_dir(root.parent))
         self.ingester.start()
@@ -335,7 +334,12 @@ class VectorService:
             )
         if not texts:
             raise InvalidInputError("text must hold at least one query")
-        return embed_texts(self.bundles.get(embedder.artifact_key), texts)
+        return embed_texts(self._bundle(embedder.artifact_key), texts)
+
+    def _bundle(self, artifact_key: str) -> Any:
+        if self._bundles is None:
+            raise ConflictError("this server cannot load models for vector search")
+        return self._bundles.get(artifact_key)
 
     def fill_embedder(
         self,
@@ -359,7 +363,7 @@ class VectorService:
             run_id=request.run_id,
             text_field=request.text_column,
         )
-        bundle = self.bundles.get(embedder["artifact_key"])
+        bundle = self._bundle(embedder["artifact_key"])
         embedder["dim"] = embedding_dim(bundle)
         check_dim(embedder, collection.schema.dim, collection.schema.name)
         return embedder

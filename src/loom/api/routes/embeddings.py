@@ -8,8 +8,6 @@ run's model is loaded once per artifact key and kept in a small LRU cache
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -18,38 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from loom.algorithms.base import Task
 from loom.api.deps import CurrentPrincipal, SessionDep, StateDep
 from loom.core.errors import ConflictError, InvalidInputError
-from loom.storage.artifacts import ArtifactStore
 from loom.tracking import service
 
 router = APIRouter(tags=["embeddings"])
-CACHE_SIZE = 8
-
-
-class _ModelCache:
-    """Embedding estimators by artifact key, least recently used evicted first."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[str, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, artifacts: ArtifactStore, key: str) -> Any:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        from loom.training.bundle import ModelBundle
-
-        with artifacts.local_path(key) as path:
-            bundle = ModelBundle.load(path)
-        with self._lock:
-            self._items[key] = bundle
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return bundle
-
-
-_CACHE = _ModelCache(CACHE_SIZE)
 
 
 def embedding_model(
@@ -67,7 +36,7 @@ def embedding_model(
     )
     if not row.artifact_key:
         raise ConflictError(f"run {run_id} has no model yet; wait for it to succeed")
-    bundle = _CACHE.get(state.artifacts, row.artifact_key)
+    bundle = state.runtimes.bundles.get(row.artifact_key)
     if bundle.task != Task.EMBEDDING:
         raise InvalidInputError(
             f"run {run_id} trained {bundle.algorithm} ({bundle.task}), "
