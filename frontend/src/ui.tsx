@@ -69,6 +69,8 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[], pollMs?: (data
 export interface Action {
   busy: boolean;
   error: string | undefined;
+  /** Sets or clears the error line directly (a check made before any request). */
+  setError: (error: string | undefined) => void;
   /** Runs `fn` with busy set and the previous error cleared; a failure becomes `error` and resolves undefined. */
   run: <T>(fn: () => Promise<T>) => Promise<T | undefined>;
 }
@@ -89,7 +91,7 @@ export function useAction(): Action {
       setBusy(false);
     }
   }, []);
-  return { busy, error, run };
+  return { busy, error, setError, run };
 }
 
 /** Polls a job until it reaches a final state; returns the latest snapshot. */

@@ -5,7 +5,7 @@ import "@xyflow/react/dist/base.css";
 import "./pipelines.css";
 import { listDatasets } from "../../api";
 import { navigate } from "../../router";
-import { errorText, ErrorBox, Loading, PageHeader, useLoad } from "../../ui";
+import { errorText, ErrorBox, Loading, PageHeader, useAction, useLoad } from "../../ui";
 import {
   createPipeline, getPipeline, listOperators, quickRun, startRun, updatePipeline,
   type OperatorInfo, type Pipeline, type PipelineResult, type QuickSample, type Variable,
@@ -40,25 +40,6 @@ export function PipelineEditor({ name: routeName, tab: routeTab }: { name?: stri
   );
 }
 
-/** Wraps an action: busy flag on, error cleared, error text shown if it throws. */
-function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  const act = async <T,>(fn: () => Promise<T>): Promise<T | null> => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      return await fn();
-    } catch (err) {
-      setError(errorText(err));
-      return null;
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, setError, act };
-}
-
 function EditorBody({ routeName, initialTab, operators }: { routeName?: string; initialTab: Tab; operators: Map<string, OperatorInfo> }) {
   const [name, setName] = useState(routeName ?? "");
   const [pipeline, setPipeline] = useState<Pipeline | null>(null);
@@ -68,7 +49,7 @@ function EditorBody({ routeName, initialTab, operators }: { routeName?: string; 
   const [savedJson, setSavedJson] = useState<string | null>(null);
   const { validation, now: validateNow } = useValidation(g.spec, g.specJson, g.variables);
   const [showIssues, setShowIssues] = useState(false);
-  const { busy, error, setError, act } = useAction();
+  const { busy, error, setError, run: act } = useAction();
   const [notice, setNotice] = useState<string>();
   const [quick, setQuick] = useState<PipelineResult>();
   const runs = useRuns(pipeline?.name, setError);
