@@ -252,13 +252,14 @@ export function ModelDetail({ name }: { name: string }) {
                 <th>Algorithm</th>
                 <th>Run</th>
                 <th>Dataset</th>
+                {/* Before the metrics: a model reports up to ~15, which pushed it off-screen. */}
+                <th>Export</th>
                 {metricNames.map((n) => (
                   <th key={n} className="num mono">
                     {n}
                   </th>
                 ))}
                 <th>Created</th>
-                <th>Export</th>
               </tr>
             </thead>
             <tbody>
@@ -281,15 +282,15 @@ export function ModelDetail({ name }: { name: string }) {
                   <td>
                     <Link to={`/datasets/${v.dataset_id}`}>{v.dataset_id}</Link> <span className="muted">v{v.dataset_version}</span>
                   </td>
+                  <td>
+                    <ExportCell model={m.name} version={v.version} />
+                  </td>
                   {metricNames.map((n) => (
                     <td key={n} className="num" data-testid={`version-${v.version}-metric-${n}`}>
                       {fmtMetric(v.metrics[n])}
                     </td>
                   ))}
                   <td>{fmtDate(v.created_at)}</td>
-                  <td>
-                    <ExportCell model={m.name} version={v.version} />
-                  </td>
                 </tr>
               ))}
             </tbody>
