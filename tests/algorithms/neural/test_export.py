@@ -160,6 +160,19 @@ TEXT_MODELS = {
             "max_length": 40,
         },
     ),
+    # GloVe's 50-d rows projected to d_model 8: the projection must export too.
+    "transformer_glove": (
+        "text_transformer_classifier",
+        {
+            "d_model": 8,
+            "heads": 2,
+            "layers": 1,
+            "ff_dim": 16,
+            "max_length": 40,
+            "pretrained_embeddings": "glove-6b-50d",
+            "pretrained_vocab": 500,
+        },
+    ),
 }
 
 

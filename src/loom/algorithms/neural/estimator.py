@@ -75,6 +75,10 @@ class NeuralEstimator(abc.ABC):
     def build_network(self, n_features: int, n_outputs: int) -> nn.Module:
         """The untrained network taking ``n_features`` standardised columns."""
 
+    def initialise(self, network: nn.Module) -> None:  # noqa: B027
+        """Adjust a freshly built network's starting weights before training
+        (text models copy pretrained word vectors in); default: nothing."""
+
     @abc.abstractmethod
     def input_scale(self, X: np.ndarray) -> tuple[list[float], list[float]]:
         """Mean and standard deviation used to standardise ``X`` (per column or one)."""
@@ -103,6 +107,7 @@ class NeuralEstimator(abc.ABC):
         train_rows, val_rows = self._split(len(y), y)
         seed_everything(self.seed)
         network = self.build_network(self.state["n_features"], self.state["n_outputs"])
+        self.initialise(network)
         trainer = self._trainer(network, has_val=val_rows is not None)
         history = trainer.fit(
             inputs[train_rows],

@@ -19,6 +19,7 @@ from loom.algorithms.neural.common import (
     NeuralAlgorithm,
     NeuralTrainingParams,
 )
+from loom.algorithms.neural.pretrained_vectors import PretrainedName
 from loom.algorithms.registry import register
 
 
@@ -53,6 +54,40 @@ class TextClassifierParams(NeuralTrainingParams):
     learning_rate: float = Field(
         2e-3, ge=1e-6, le=1.0, description="Initial step size of the optimiser."
     )
+    pretrained_embeddings: PretrainedName | None = Field(
+        None,
+        description=(
+            "Start word vectors from an offline pretrained table (glove-6b-50d: "
+            "English, lower-case, 50-d); the word table takes its width. Words "
+            "found in the table join the vocabulary whatever min_count says."
+        ),
+    )
+    freeze_embeddings: bool = Field(
+        False,
+        description=(
+            "Keep the pretrained word vectors fixed while training: with few "
+            "documents this keeps unseen words near their synonyms."
+        ),
+    )
+    pretrained_vocab: int = Field(
+        20_000,
+        ge=0,
+        le=400_000,
+        description=(
+            "Most frequent words of the pretrained table added to the vocabulary "
+            "although training never saw them, so they carry meaning at "
+            "prediction time."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _freeze_needs_table(self) -> TextClassifierParams:
+        if self.freeze_embeddings and not self.pretrained_embeddings:
+            raise ValueError(
+                "freeze_embeddings needs pretrained_embeddings: frozen random "
+                "vectors cannot learn"
+            )
+        return self
 
 
 class TextRNNParams(TextClassifierParams):

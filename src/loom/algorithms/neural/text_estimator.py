@@ -21,10 +21,22 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 from sklearn.exceptions import NotFittedError
+from torch import nn
 
 from loom.algorithms.neural.estimator import NeuralEstimator, history_report
+from loom.algorithms.neural.pretrained_vectors import (
+    InitialVectors,
+    initial_vectors,
+    load_table,
+)
 from loom.algorithms.neural.summary import layer_summary
-from loom.algorithms.neural.text_vocab import CLS, PAD, UNK, TextVocabulary
+from loom.algorithms.neural.text_vocab import (
+    CLS,
+    PAD,
+    SPECIALS,
+    UNK,
+    TextVocabulary,
+)
 from loom.core.errors import InvalidInputError
 
 VOCAB_FILE = "text_vocab.json"
@@ -62,6 +74,8 @@ class TextNeuralEstimator(NeuralEstimator):
     ) -> None:
         super().__init__(params, classification, seed)
         self.vocab_: TextVocabulary | None = None
+        # Pretrained starting vectors, set by ``fit`` and used once by ``initialise``.
+        self._initial: InitialVectors | None = None
 
     def input_scale(self, X: np.ndarray) -> tuple[list[float], list[float]]:
         """Token ids are categorical: nothing to standardise (never called)."""
@@ -95,11 +109,37 @@ class TextNeuralEstimator(NeuralEstimator):
             )
         vocab = self._vocabulary()
         tokens = [vocab.tokens(t) for t in texts]
-        self.vocab_ = vocab.fit(tokens)
+        self._initial = None
+        name = self.params.get("pretrained_embeddings")
+        if name:
+            table = load_table(name)
+            extra = table.words[: self.params.get("pretrained_vocab", 0)]
+            self.vocab_ = vocab.fit(tokens, known=table.index, extra=extra)
+            in_text = {t for doc in tokens for t in doc}
+            self._initial = initial_vectors(
+                table,
+                vocab.words,
+                first_word=len(SPECIALS),
+                seen=sum(w in in_text for w in vocab.words),
+            )
+        else:
+            self.vocab_ = vocab.fit(tokens)
         self.state = {"n_features": vocab.size}
+        if self._initial is not None:
+            self.state["pretrained_coverage"] = round(self._initial.coverage, 4)
         targets = self._encode_targets(y)
         self._train(self._ids(tokens), targets, y)
         return self
+
+    def initialise(self, network: nn.Module) -> None:
+        """Copy the pretrained vectors into the word table (frozen on request)."""
+        if self._initial is None:
+            return
+        table = network.word_table
+        with torch.no_grad():
+            rows = torch.from_numpy(self._initial.ids)
+            table.weight[rows] = torch.from_numpy(self._initial.vectors)
+        table.weight.requires_grad_(not self.params.get("freeze_embeddings", False))
 
     def _ids(self, tokens: Sequence[list[str]]) -> torch.Tensor:
         """``(n, L)`` right-padded ids, ``L`` the longest encoded document."""
@@ -153,6 +193,8 @@ class TextNeuralEstimator(NeuralEstimator):
             "summary": layer_summary(self.network_, torch.full((1, length), UNK)),
             **history_report(self.state),
             "vocab_size": len(self.vocab_.words),
+            "pretrained_embeddings": self.params.get("pretrained_embeddings"),
+            "pretrained_coverage": self.state.get("pretrained_coverage"),
             "hashed_buckets": self.vocab_.hashed_buckets,
             "language": self.vocab_.language,
             "max_length": self.params["max_length"],

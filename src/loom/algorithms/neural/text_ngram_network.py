@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from loom.algorithms.neural.pretrained_vectors import embedding_width
 from loom.algorithms.neural.text_estimator import TextNeuralEstimator, trim_padding
 from loom.algorithms.neural.text_vocab import PAD
 
@@ -22,7 +23,7 @@ class TextNgramBag(nn.Module):
 
     def __init__(self, vocab_size: int, n_outputs: int, params: dict[str, Any]) -> None:
         super().__init__()
-        dim = params["embedding_dim"]
+        dim = embedding_width(params, params["embedding_dim"])
         self.bag = nn.EmbeddingBag(vocab_size, dim, mode="mean", padding_idx=PAD)
         # fastText's start: small uniform vectors and a zero output layer.
         nn.init.uniform_(self.bag.weight, -1.0 / dim, 1.0 / dim)
@@ -32,6 +33,11 @@ class TextNgramBag(nn.Module):
         self.head = nn.Linear(dim, n_outputs)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
+
+    @property
+    def word_table(self) -> nn.EmbeddingBag:
+        """The word and n-gram vectors (pretrained ones are copied in here)."""
+        return self.bag
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         """Class scores ``(B, n_outputs)`` for right-padded ids ``(B, L)``."""

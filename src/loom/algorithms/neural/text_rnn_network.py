@@ -16,6 +16,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from loom.algorithms.neural.activations import make_activation
+from loom.algorithms.neural.pretrained_vectors import embedding_width
 from loom.algorithms.neural.text_estimator import TextNeuralEstimator, trim_padding
 from loom.algorithms.neural.text_vocab import PAD
 
@@ -56,12 +57,11 @@ class TextRNN(nn.Module):
         super().__init__()
         self.pooling = params["pooling"]
         self.directions = 2 if params["bidirectional"] else 1
-        self.embedding = nn.Embedding(
-            vocab_size, params["embedding_dim"], padding_idx=PAD
-        )
+        width = embedding_width(params, params["embedding_dim"])
+        self.embedding = nn.Embedding(vocab_size, width, padding_idx=PAD)
         extra = {"nonlinearity": params["rnn_activation"]}
         self.rnn = CELLS[params["cell"]](
-            params["embedding_dim"],
+            width,
             params["hidden_size"],
             num_layers=params["layers"],
             batch_first=True,
@@ -77,6 +77,11 @@ class TextRNN(nn.Module):
         )
         self.dropout = nn.Dropout(params["dropout"])
         self.head = dense_head(width, n_outputs, params)
+
+    @property
+    def word_table(self) -> nn.Embedding:
+        """The word vectors (pretrained ones are copied in here)."""
+        return self.embedding
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         """Class scores ``(B, n_outputs)`` for right-padded ids ``(B, L)``."""

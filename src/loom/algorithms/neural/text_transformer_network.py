@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from loom.algorithms.neural.pretrained_vectors import embedding_width
 from loom.algorithms.neural.text_estimator import TextNeuralEstimator, trim_padding
 from loom.algorithms.neural.text_vocab import PAD
 
@@ -23,7 +24,10 @@ class TextTransformer(nn.Module):
         super().__init__()
         width = params["d_model"]
         self.pooling = params["pooling"]
-        self.tokens = nn.Embedding(vocab_size, width, padding_idx=PAD)
+        table = embedding_width(params, width)
+        self.tokens = nn.Embedding(vocab_size, table, padding_idx=PAD)
+        # Pretrained vectors narrower or wider than d_model: a learned projection.
+        self.project = nn.Linear(table, width) if table != width else None
         # +1: the <cls> token that opens every document.
         self.positions = nn.Embedding(params["max_length"] + 1, width)
         self.embedding_norm = nn.LayerNorm(width)
@@ -45,6 +49,11 @@ class TextTransformer(nn.Module):
         )
         self.head = nn.Linear(width, n_outputs)
 
+    @property
+    def word_table(self) -> nn.Embedding:
+        """The token vectors (pretrained ones are copied in here)."""
+        return self.tokens
+
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         """Class scores ``(B, n_outputs)`` for right-padded ids ``(B, L)``."""
         ids, mask, _ = trim_padding(ids)
@@ -59,7 +68,10 @@ class TextTransformer(nn.Module):
         ``encoder`` replaces ``self.encoder`` there (a traceable twin).
         """
         steps = torch.arange(ids.shape[1], device=ids.device)
-        x = self.tokens(ids) + self.positions(steps).unsqueeze(0)
+        words = self.tokens(ids)
+        if self.project is not None:
+            words = self.project(words)
+        x = words + self.positions(steps).unsqueeze(0)
         x = self.dropout(self.embedding_norm(x))
         x = (encoder or self.encoder)(x, src_key_padding_mask=~mask)
         if self.pooling == "cls":

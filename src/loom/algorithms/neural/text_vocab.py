@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -69,21 +69,38 @@ class TextVocabulary:
         """The document's tokens (see ``loom.algorithms.text.tokenize.all_tokens``)."""
         return list(_cached_tokens(text, self.language))
 
-    def fit(self, documents: Sequence[list[str]]) -> TextVocabulary:
+    def fit(
+        self,
+        documents: Sequence[list[str]],
+        *,
+        known: Container[str] = (),
+        extra: Sequence[str] = (),
+    ) -> TextVocabulary:
         """Keep the ``max_vocab`` most frequent words seen ``min_count`` times.
+
+        Args:
+            documents: the training documents' tokens.
+            known: words kept even when rarer than ``min_count`` (those a
+                pretrained table has a vector for).
+            extra: words appended after the training words although no
+                training document holds them (a pretrained table's most
+                frequent words); they do not count against ``max_vocab``.
 
         Raises:
             InvalidInputError: no word reaches ``min_count``.
         """
         counts = Counter(t for doc in documents for t in doc)
-        kept = [(w, n) for w, n in counts.items() if n >= self.min_count]
+        kept = [(w, n) for w, n in counts.items() if n >= self.min_count or w in known]
         kept.sort(key=lambda item: (-item[1], item[0]))
         if not kept:
             raise InvalidInputError(
                 f"no token occurs min_count={self.min_count} times in the training "
                 "text; lower the 'min_count' parameter"
             )
-        self.words = [w for w, _ in kept[: self.max_vocab]]
+        words = [w for w, _ in kept[: self.max_vocab]]
+        seen = set(words)
+        words.extend(w for w in dict.fromkeys(extra) if w not in seen)
+        self.words = words
         self.__post_init__()
         return self
 
