@@ -122,3 +122,19 @@ def test_train_refuses_unusable_input_naming_the_column(reviews: pd.DataFrame) -
         train(reviews, _spec(target=None))
     with pytest.raises(InvalidInputError, match="target column 'nope' not found"):
         train(reviews, _spec(target="nope"))
+
+
+def test_glove_start_lifts_cross_validated_accuracy_above_the_baseline(
+    reviews: pd.DataFrame,
+) -> None:
+    """Through ``train``: five folds, frozen GloVe vectors, the run's report."""
+    params = {"pretrained_embeddings": "glove-6b-50d", "freeze_embeddings": True}
+    outcome = train(reviews, _spec(cv_folds=5, params=params), lambda line: None)
+    assert outcome.cv_metrics is not None
+    folds = outcome.cv_metrics["accuracy"]
+    assert len(folds) == 5
+    assert outcome.metrics["baseline_accuracy"] == 0.5
+    assert np.mean(folds) >= 0.56
+    report = outcome.details["report"]
+    assert report["pretrained_embeddings"] == "glove-6b-50d"
+    assert report["pretrained_coverage"] > 0.9
