@@ -7,6 +7,7 @@ after another, ``--queries`` single searches (default 2,000) three ways:
 * raw faiss ``index.search`` on an index of the same spec built in this process;
 * ``POST /api/v1/collections/{name}/search`` with a JSON body through one
   keep-alive ``httpx.Client`` (what a web service calling Loom does);
+* the SDK's ``client.vectors.search`` (JSON), as ``benchmarks/vectors.py`` times it;
 * ``GET /api/v1/health`` through the same client: the floor of one HTTP call.
 
 Prints p50 / p90 / p99 in ms and Loom's p50 minus faiss's (the issue's target:
@@ -47,6 +48,7 @@ def percentiles(fn: Callable[[int], Any], n: int) -> dict[str, float]:
 def loom_rows(
     ds: Any, args: argparse.Namespace, bodies: list[bytes], env: dict[str, str]
 ) -> dict[str, dict[str, float]]:
+    qs, param = ds.queries, args.param
     """JSON search and /health percentiles against one fresh server."""
     import httpx
 
@@ -72,6 +74,12 @@ def loom_rows(
                 rows = {
                     f"Loom JSON search over HTTP ({key})": percentiles(
                         lambda i: took.append(post(i)), args.queries
+                    ),
+                    f"Loom SDK search, JSON ({key})": percentiles(
+                        lambda i: lo.vectors.search(
+                            lo.coll, qs[i % 1000], k=10, binary=False, **{key: param}
+                        ),
+                        args.queries,
                     ),
                     "GET /health (HTTP floor)": percentiles(
                         lambda i: http.get("/api/v1/health"), args.queries

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from loom import Client
+from loom.client.base import LoomAPIError
 from loom.vectors.binary import ARROW_STREAM, write_arrow_rows
 from tests.e2e.conftest import LiveServer, free_port, start_server
 
@@ -172,6 +173,18 @@ def test_sdk_hnsw32_recall_on_glove_is_at_least_0_9(
         assert recall >= 0.9, recall
         one = client.vectors.search("glove", queries[:1], k=10, ef_search=64)
         assert one.ids[0].tolist() == found.ids[0].tolist()
+        as_json = client.vectors.search(
+            "glove", queries[:3], k=10, ef_search=64, binary=False
+        )
+        np.testing.assert_array_equal(as_json.ids, found.ids[:3])
+        np.testing.assert_allclose(as_json.distances, found.distances[:3], rtol=1e-6)
+        bad = queries[:2].copy()
+        bad[1, 7] = np.nan
+        with pytest.raises(ValueError, match="row 1 contains NaN"):
+            client.vectors.search("glove", bad, k=10, binary=False)
+        with pytest.raises(LoomAPIError, match="row 1 contains NaN") as refused:
+            client.vectors.search("glove", bad, k=10, binary=True)
+        assert refused.value.status_code == 422
         near = client.vectors.range_search("glove", queries[:2], radius=0.8)
         assert all(h["distance"] > 0.8 for hits in near for h in hits)
         assert client.vectors.delete("glove", ids=[0, 1]) == {

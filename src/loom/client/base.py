@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 
 DEFAULT_URL = "http://127.0.0.1:8700"
 
@@ -63,7 +64,7 @@ class Transport:
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         """Send a call and decode its JSON answer."""
         response = self.request(method, path, **kwargs)
-        return response.json() if response.content else None
+        return orjson.loads(response.content) if response.content else None
 
     def wait_job(self, job_id: str, timeout_s: float = 600.0) -> dict[str, Any]:
         """Poll a job until it ends; raise ``LoomAPIError`` if it did not succeed."""
