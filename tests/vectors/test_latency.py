@@ -75,3 +75,36 @@ def test_one_omp_thread_restores_the_setting_after_an_error() -> None:
     with pytest.raises(RuntimeError, match="boom"):
         _fail_inside_one_thread()
     assert faiss.omp_get_max_threads() == 2
+
+
+def test_search_now_answers_none_instead_of_waiting_for_a_writer(
+    tmp_path: Path,
+) -> None:
+    """The event loop's search never blocks: with a write holding or awaiting
+    the lock it returns None at once, and answers normally after."""
+    import threading
+    import time
+
+    c, x = _filled(tmp_path, "HNSW16")
+    expected = c.search(x[:1], 5)
+    holding, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with c._rw.write():
+            holding.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert holding.wait(5)
+    started = time.perf_counter()
+    assert c.search_now(x[:1], 5) is None
+    assert time.perf_counter() - started < 0.5
+    release.set()
+    thread.join(5)
+    now = c.search_now(x[:1], 5)
+    assert now is not None
+    np.testing.assert_array_equal(now.ids, expected.ids)
+    with c._rw.try_read() as held:  # nothing waits now: the read side is free
+        assert held
+    c.close()

@@ -254,26 +254,64 @@ class Collection:
         check_search_args(k, nprobe, ef_search, rerank)
         q, names, compiled = check_query(self.schema, queries, fields, filter)
         with self._rw.read():
-            seg = self._segment
-            mask = compiled.mask(seg.fields, seg.n_slots) if compiled else None
-            if exact:
-                dist, slots = seg.exact(
-                    q, k, None if mask is None else mask & seg.alive.view
-                )
-                strategy = "exact"
-            else:
-                dist, slots, strategy = seg.search(
-                    q, k, mask, nprobe=nprobe, ef_search=ef_search, rerank=rerank
-                )
-            ids = np.where(slots >= 0, seg.slot_ids.view[np.maximum(slots, 0)], -1)
-            values = fields_by_query(seg, slots, names)
-        return SearchResult(ids, dist, values, strategy)
+            return self._search_held(
+                q, k, compiled, names, exact, nprobe, ef_search, rerank
+            )
+
+    def search_now(
+        self,
+        queries: Any,
+        k: int = 10,
+        *,
+        filter: str | None = None,
+        nprobe: int | None = None,
+        ef_search: int | None = None,
+        rerank: int | None = None,
+        fields: Sequence[str] = (),
+        exact: bool = False,
+    ) -> SearchResult | None:
+        """``search`` without ever waiting: None when a writer holds or awaits
+        the lock (the server's event loop then hands the search to a thread)."""
+        check_search_args(k, nprobe, ef_search, rerank)
+        q, names, compiled = check_query(self.schema, queries, fields, filter)
+        with self._rw.try_read() as held:
+            if not held:
+                return None
+            return self._search_held(
+                q, k, compiled, names, exact, nprobe, ef_search, rerank
+            )
+
+    def _search_held(
+        self,
+        q: np.ndarray,
+        k: int,
+        compiled: Any,
+        names: list[str],
+        exact: bool,
+        nprobe: int | None,
+        ef_search: int | None,
+        rerank: int | None,
+    ) -> SearchResult:
+        """The search itself; the caller holds the read side of the lock."""
+        seg = self._segment
+        mask = compiled.mask(seg.fields, seg.n_slots) if compiled else None
+        if exact:
+            dist, slots = seg.exact(
+                q, k, None if mask is None else mask & seg.alive.view
+            )
+            strategy = "exact"
+        else:
+            dist, slots, strategy = seg.search(
+                q, k, mask, nprobe=nprobe, ef_search=ef_search, rerank=rerank
+            )
+        ids = np.where(slots >= 0, seg.slot_ids.view[np.maximum(slots, 0)], -1)
+        return SearchResult(ids, dist, fields_by_query(seg, slots, names), strategy)
 
     def is_quick_search(self, nq: int, **options: Any) -> bool:
         """Whether a search may run on the server's event loop (``Segment.is_quick``).
 
-        Never while a writer holds or awaits the lock (the read would wait on the
-        loop); a writer arriving just after this check stalls it for one write.
+        Not while a writer holds or awaits the lock; one arriving after this
+        check makes ``search_now`` answer None instead of waiting on the loop.
         """
         busy = self._closed or self._rw._writer or self._rw._writers_waiting
         return not busy and self._segment.is_quick(nq, **options)

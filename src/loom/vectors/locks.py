@@ -44,6 +44,27 @@ class ReadWriteLock:
                     self._cond.notify_all()
 
     @contextmanager
+    def try_read(self) -> Iterator[bool]:
+        """Hold the shared side only if no writer holds or awaits the lock.
+
+        Yields True when held (released after the block), False when it was
+        not taken: the caller must not touch the protected state then. Used on
+        the server's event loop, which must never wait for a write.
+        """
+        with self._cond:
+            held = not (self._writer or self._writers_waiting)
+            if held:
+                self._readers += 1
+        try:
+            yield held
+        finally:
+            if held:
+                with self._cond:
+                    self._readers -= 1
+                    if self._readers == 0:
+                        self._cond.notify_all()
+
+    @contextmanager
     def write(self) -> Iterator[None]:
         """Hold the exclusive side for the duration of the block."""
         with self._cond:

@@ -238,16 +238,23 @@ class VectorService:
         queries: Any,
         options: SearchOptions,
         ids: builtins.list[int] | None = None,
-    ) -> tuple[SearchResult, float]:
+        *,
+        wait: bool = True,
+    ) -> tuple[SearchResult | None, float]:
         """Top-k for vectors (or the stored vectors of ``ids``, or the embedded
-        ``options.text`` of a ``SearchRequest``), and the ms taken."""
+        ``options.text`` of a ``SearchRequest``), and the ms taken.
+
+        ``wait=False`` (the event loop's quick path) answers ``(None, ms)``
+        instead of waiting when a write holds or awaits the collection.
+        """
         start = time.perf_counter()
         if ids is not None:
             queries = stored_vectors(collection, ids)
         texts = getattr(options, "text", None)
         if texts is not None:
             queries = self.embed_queries(collection, texts)
-        result = collection.search(
+        run = collection.search if wait else collection.search_now
+        result = run(
             queries,
             options.k,
             filter=options.filter,

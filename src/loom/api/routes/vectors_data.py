@@ -257,12 +257,14 @@ async def search(name: str, request: Request) -> Response:
         parsed = _parse(SearchRequest, body)
         queries, ids, options = parsed.vectors, parsed.ids, parsed
     service = vector_service(get_state(request))
+    result = None
     if ids is None and _is_quick(collection, queries, options):
-        result, took_ms = service.search(collection, queries, options, ids)
-    else:
+        result, took_ms = service.search(collection, queries, options, wait=False)
+    if result is None:  # not quick, or a write arrived since the check
         result, took_ms = await run_in_threadpool(
             service.search, collection, queries, options, ids
         )
+    assert result is not None
     headers = {"X-Loom-Strategy": result.strategy, "X-Loom-Took-Ms": f"{took_ms:.3f}"}
     if ARROW_STREAM in request.headers.get("accept", ""):
         content = search_results_to_arrow(result.ids, result.distances, result.fields)
