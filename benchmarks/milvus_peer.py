@@ -87,7 +87,7 @@ def sweep_point(
     client: Any, job: dict[str, Any], queries: np.ndarray, sp: dict[str, Any]
 ) -> tuple[dict[str, Any], np.ndarray]:
     """Batch QPS over ``queries`` (chunks of ``batch``) and single-query latency."""
-    metric, batch = job["metric"], int(job["batch"])
+    metric, batch = job["metric"], int(job.get("index_batch") or job["batch"])
     ids = np.full((len(queries), 10), -1, dtype=np.int64)
     t = time.perf_counter()
     for start in range(0, len(queries), batch):
@@ -138,8 +138,11 @@ def main(job_path: str) -> None:
         entry["build_s"] = build_index(client, index, job["metric"])
         entry["described"] = str(client.describe_index(COLLECTION, "vector"))[:300]
         entry["points"] = []
+        entry["batch"] = min(int(index.get("batch") or job["batch"]), len(queries))
         for sp in index["sweep"]:
-            point, ids = sweep_point(client, job, queries, sp)
+            point, ids = sweep_point(
+                client, {**job, "index_batch": index.get("batch")}, queries, sp
+            )
             point["recall"] = recall_at_10(ids, truth)
             entry["points"].append(point)
             print(f"milvus {key} {sp} {point['qps']:.1f} QPS", flush=True)

@@ -207,9 +207,10 @@ def sweep_lines(ds: dict[str, Any]) -> list[str]:
             for p in m["points"]
         )
         insert = m.get("insert_s", ds["milvus"].get("insert_s"))
+        per_call = f", {m['batch']} per search call" if "batch" in m else ""
         lines.append(
             f"\nmilvus-lite {key} (insert {_f(insert, 1)} s, index build "
-            f"{m['build_s']:.1f} s): {pts}"
+            f"{m['build_s']:.1f} s{per_call}): {pts}"
         )
     return lines
 
@@ -287,8 +288,10 @@ def markdown(doc: dict[str, Any]) -> str:
         "fastest setting over everything it swept (as ann-benchmarks ranks). "
         "Memory: faiss `serialize_index` size; Loom `stats().memory_bytes` total "
         "(index + raw vectors + id map). "
-        f"milvus-lite: {meta['milvus_queries']} queries, 20 single ones, build = "
-        "insert + create_index + load. `load`: 1-minute load average when the "
+        f"milvus-lite: {meta['milvus_queries']} queries (FLAT one per call, its "
+        "fastest mode: batches made it slower and grew it past the machine's "
+        "memory), 20 single ones, build = insert + create_index + load. "
+        "`load`: 1-minute load average when the "
         "point was measured (2 cores, shared with other engineers' runs).",
         "",
     ]
