@@ -145,6 +145,11 @@ class LoomPeer:
             self.vectors.insert(self.coll, ids[start:end], ds.base[start:end])
         self.insert_s = time.perf_counter() - t
         info = self.vectors.get(self.coll)
+        # A large HNSW collection rebuilds in the background once appends have
+        # doubled it (Collection._maybe_compact): its build ends with that.
+        while info.stats.rebuilding:
+            time.sleep(0.2)
+            info = self.vectors.get(self.coll)
         if not info.stats.is_trained:
             info = self.vectors.train(self.coll)
         self.build_s = time.perf_counter() - t

@@ -22,6 +22,7 @@ from loom.algorithms.params import param_infos
 from loom.algorithms.registry import describe, list_algorithms, validate_params
 from loom.core.errors import InvalidInputError
 from loom.training.fitting import TrainingSpec, train
+from tests.fixtures.english_corpora import pang_lee
 
 ALGORITHMS = list_algorithms()
 PARAM_KEYS = {
@@ -74,14 +75,8 @@ _TEXT_DATA = {
 @cache
 def _labelled_reviews() -> tuple[np.ndarray, np.ndarray]:
     """100 of gensim's pang_lee movie-review lines and their 0/1 (neg/pos) codes."""
-    from gensim.test.utils import datapath
-
-    path = datapath("pang_lee_polarity.cor")  # Windows-1252 text (0x97 dashes)
-    with open(path, encoding="cp1252", errors="replace") as handle:
-        lines = handle.read().splitlines()[::2]
-    labels, texts = zip(*(line.split(" ", 1) for line in lines), strict=True)
-    codes = np.asarray([int(label == "__label__pos") for label in labels])
-    return np.asarray(texts, dtype=object), codes
+    texts, codes = pang_lee()
+    return np.asarray(texts[::2], dtype=object), codes[::2]
 
 
 def _inputs(algorithm: Algorithm) -> tuple[np.ndarray, np.ndarray | None]:

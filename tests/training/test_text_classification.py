@@ -12,6 +12,7 @@ from loom.core.errors import InvalidInputError
 from loom.training.bundle import ModelBundle
 from loom.training.fitting import TrainingSpec, train
 from loom.training.options import TrainingOptions
+from tests.fixtures.english_corpora import pang_lee
 
 NGRAM = {"epochs": 6, "min_count": 1}
 
@@ -19,16 +20,11 @@ NGRAM = {"epochs": 6, "min_count": 1}
 @pytest.fixture(scope="module")
 def reviews() -> pd.DataFrame:
     """gensim's 200 pang_lee movie-review lines: ``review`` text, ``sentiment``."""
-    from gensim.test.utils import datapath
-
-    path = datapath("pang_lee_polarity.cor")
-    with open(path, encoding="cp1252", errors="replace") as handle:
-        lines = handle.read().splitlines()
-    labels, texts = zip(*(line.split(" ", 1) for line in lines), strict=True)
+    texts, codes = pang_lee()
     return pd.DataFrame(
         {
-            "review": list(texts),
-            "sentiment": [label.removeprefix("__label__") for label in labels],
+            "review": texts,
+            "sentiment": [("neg", "pos")[c] for c in codes],
             "length": [len(t) for t in texts],
         }
     )

@@ -11,7 +11,7 @@ import pytest
 
 from loom.core.errors import ConflictError, InvalidInputError, NotFoundError
 from loom.vectors.collection import Collection
-from loom.vectors.schema import IndexSpec
+from loom.vectors.schema import CollectionSchema, IndexSpec
 from tests.vectors.conftest import Rows, make_rows, make_schema
 
 
@@ -273,3 +273,36 @@ def test_searches_never_fail_during_a_rebuild(tmp_path: Path, rows: Rows) -> Non
     assert overlap >= 9
     c.close()
     assert Collection.open(tmp_path / "items").stats().index.factory == "HNSW32"
+
+
+def test_hnsw_rebuilds_in_the_background_each_time_appends_double_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Appended HNSW graphs search worse than bulk-built ones at scale, so a
+    collection past COMPACT_MIN_ROWS rebuilds once appends have doubled it."""
+    from loom.vectors import collection as collection_module
+
+    monkeypatch.setattr(collection_module, "COMPACT_MIN_ROWS", 400)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(1000, 8)).astype(np.float32)
+    schema = CollectionSchema(name="g", dim=8, metric="l2", index="HNSW16")
+    c = Collection.create(tmp_path / "g", schema)
+    bulk: list[int] = []
+    for start in range(0, 1000, 100):
+        c.insert(np.arange(start, start + 100), x[start : start + 100])
+        if c._rebuild is not None:
+            c._rebuild.wait()
+        bulk.append(c._segment.bulk_rows)
+    # no rebuild below 400 rows; then at 400 (0 bulk) and at 800 (2 x 400)
+    assert bulk == [0, 0, 0, 400, 400, 400, 400, 800, 800, 800]
+    assert c.count() == 1000
+    np.testing.assert_array_equal(c.search(x[:5], 1).ids[:, 0], np.arange(5))
+    flat = Collection.create(
+        tmp_path / "f", CollectionSchema(name="f", dim=8, metric="l2", index="Flat")
+    )
+    flat.insert(np.arange(1000), x)
+    assert flat._rebuild is None  # only graph indexes are compacted
+    assert collection_module.is_graph_index("PCA4,HNSW16")
+    assert not collection_module.is_graph_index("IVF64_HNSW32,Flat")
+    for col in (c, flat):
+        col.close()

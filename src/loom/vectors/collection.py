@@ -10,6 +10,7 @@ re-applied to the new segment before the swap, under the write lock.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -45,6 +46,16 @@ from loom.vectors.wal import WalRecord, WriteAheadLog
 
 FieldsArg = Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]] | None
 WAL_FILE = "wal.log"
+
+
+# Below this many rows an appended HNSW graph searches as well as a bulk-built
+# one (no loss measured at 200,000 rows), so no background rebuild is started.
+COMPACT_MIN_ROWS = 200_000
+
+
+def is_graph_index(factory: str) -> bool:
+    """Whether the index is an HNSW graph over the rows (not as a quantizer)."""
+    return any(part.startswith("HNSW") for part in factory.split(","))
 
 
 class Collection:
@@ -158,7 +169,31 @@ class Collection:
                         f"id {dup} already exists; use upsert to replace it"
                     )
             self._log(WalRecord("upsert", self._seq + 1, id_arr, vecs, columns))
+        self._maybe_compact()
         return len(id_arr)
+
+    def _maybe_compact(self) -> None:
+        """Rebuild an HNSW index in the background once it has doubled by
+        incremental inserts since its last bulk build (and is large).
+
+        faiss builds a better HNSW graph from one ``add`` of every row than
+        from many appends: on 1M clustered 128-d rows, 20 appends of 50,000
+        gave recall@10 0.830 at efSearch 128 where one add gave 0.911, and
+        800,000 in one add plus 4 appends gave 0.903 (2026-11-22). Rebuilding
+        at each doubling (as an LSM store compacts) keeps at most half of the
+        graph appended, for about twice the build work in all; searches keep
+        answering from the old index meanwhile.
+        """
+        seg = self._segment
+        if (
+            not is_graph_index(seg.schema.index.factory)
+            or seg.count < COMPACT_MIN_ROWS
+            or seg.count < 2 * seg.bulk_rows
+            or (self._rebuild is not None and not self._rebuild.done)
+        ):
+            return
+        with contextlib.suppress(ConflictError):  # closed, or a rebuild began
+            self.rebuild()
 
     def delete(self, ids: Any) -> int:
         """Delete rows by id; absent ids are ignored. Returns how many died."""
@@ -251,17 +286,31 @@ class Collection:
             exact: brute force over the raw vectors (ground truth, ignores
                 the index); ``evaluate`` compares the index against it.
         """
-        check_search_args(k, nprobe, ef_search, rerank)
-        q, names, compiled = check_query(self.schema, queries, fields, filter)
         with self._rw.read():
             return self._search_held(
-                q, k, compiled, names, exact, nprobe, ef_search, rerank
+                queries,
+                k,
+                filter=filter,
+                nprobe=nprobe,
+                ef_search=ef_search,
+                rerank=rerank,
+                fields=fields,
+                exact=exact,
             )
 
     def search_now(
+        self, queries: Any, k: int = 10, **options: Any
+    ) -> SearchResult | None:
+        """``search`` (same options) without ever waiting: None when a writer
+        holds or awaits the lock (the server's event loop then hands the
+        search to a thread)."""
+        with self._rw.try_read() as held:
+            return self._search_held(queries, k, **options) if held else None
+
+    def _search_held(
         self,
         queries: Any,
-        k: int = 10,
+        k: int,
         *,
         filter: str | None = None,
         nprobe: int | None = None,
@@ -269,30 +318,10 @@ class Collection:
         rerank: int | None = None,
         fields: Sequence[str] = (),
         exact: bool = False,
-    ) -> SearchResult | None:
-        """``search`` without ever waiting: None when a writer holds or awaits
-        the lock (the server's event loop then hands the search to a thread)."""
-        check_search_args(k, nprobe, ef_search, rerank)
-        q, names, compiled = check_query(self.schema, queries, fields, filter)
-        with self._rw.try_read() as held:
-            if not held:
-                return None
-            return self._search_held(
-                q, k, compiled, names, exact, nprobe, ef_search, rerank
-            )
-
-    def _search_held(
-        self,
-        q: np.ndarray,
-        k: int,
-        compiled: Any,
-        names: list[str],
-        exact: bool,
-        nprobe: int | None,
-        ef_search: int | None,
-        rerank: int | None,
     ) -> SearchResult:
         """The search itself; the caller holds the read side of the lock."""
+        check_search_args(k, nprobe, ef_search, rerank)
+        q, names, compiled = check_query(self.schema, queries, fields, filter)
         seg = self._segment
         mask = compiled.mask(seg.fields, seg.n_slots) if compiled else None
         if exact:

@@ -68,6 +68,10 @@ class Segment:
         self.id_map = IdMap()
         self.fields = FieldStore(schema.field_types())
         self.tombstones = 0  # dead slots still inside the index (HNSW)
+        # Rows the index held when it was last built in one go (Segment.build,
+        # or a snapshot load); growth past it is incremental (see
+        # Collection._maybe_compact for why HNSW cares).
+        self.bulk_rows = 0
 
     @property
     def n_slots(self) -> int:
@@ -128,6 +132,7 @@ class Segment:
         segment.upsert(ids, vectors, columns)
         if not segment.index.is_trained and segment.count:
             segment.train()
+        segment.bulk_rows = segment.count
         return segment
 
     # ----------------------------------------------------------------- writes

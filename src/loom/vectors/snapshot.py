@@ -147,6 +147,7 @@ def load_snapshot(directory: Path, manifest: dict[str, Any]) -> Segment:
             ftype, table.column(name).combine_chunks()
         )
     segment.tombstones = int(manifest["tombstones"])
+    segment.bulk_rows = segment.count  # unknown history: treat as built
     return segment
 
 

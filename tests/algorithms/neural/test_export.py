@@ -16,6 +16,7 @@ from loom.algorithms.neural.export import export_bundle, exportable_algorithms, 
 from loom.core.errors import InvalidInputError
 from loom.training.bundle import ModelBundle
 from loom.training.fitting import TrainingSpec, train
+from tests.fixtures.english_corpora import pang_lee
 
 # The text flow's plot warns about an empty legend (not export's code).
 pytestmark = pytest.mark.filterwarnings("ignore:No artists with labels:UserWarning")
@@ -177,12 +178,9 @@ TEXT_MODELS = {
 
 
 def _pang_lee() -> pd.DataFrame:
-    from gensim.test.utils import datapath
-
-    with open(datapath("pang_lee_polarity.cor"), encoding="cp1252") as handle:
-        lines = handle.read().splitlines()
-    label, text = zip(*(line.split(" ", 1) for line in lines), strict=True)
-    return pd.DataFrame({"text": text, "label": label})
+    texts, codes = pang_lee()
+    labels = [("__label__neg", "__label__pos")[c] for c in codes]
+    return pd.DataFrame({"text": texts, "label": labels})
 
 
 def _mixed_lengths(frame: pd.DataFrame) -> list[str]:

@@ -93,7 +93,7 @@ def load_table(name: str) -> PretrainedTable:
         import pyarrow.parquet as pq
 
         root = Path(ROOT)
-        words = [str(w) for w in pq.read_table(root / "glove_6B_index.parquet")[0]]
+        words = pq.read_table(root / "glove_6B_index.parquet")[0].to_pylist()
         vectors = np.load(root / "glove_6B_50d_emb.npy").astype(np.float32)
     else:  # pragma: no cover - SOURCES and this loader change together
         raise AssertionError(name)
