@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -105,9 +106,26 @@ def validate_params(name: str, raw: Mapping[str, Any]) -> BaseModel:
         return algorithm.Params.model_validate(values)
     except ValidationError as exc:
         bad = _first_bad_field(exc, infos)
-        if bad is None:  # a cross-field rule: pydantic's own message is the clearest
-            raise InvalidInputError(f"invalid parameters for {name}: {exc}") from None
+        if bad is None:
+            raise _rule_error(name, exc, infos) from None
         raise _param_error(name, bad, raw.get(bad.name)) from None
+
+
+def _rule_error(
+    algorithm: str, exc: ValidationError, infos: dict[str, ParamInfo]
+) -> InvalidInputError:
+    """A cross-field rule broken: its own sentence, without pydantic's wrapping
+    ("Value error, ...", the input dict, a help URL); the first parameter it
+    names goes into ``details`` so a form can show the message beside it."""
+    text = "; ".join(
+        str(error["msg"]).removeprefix("Value error, ") for error in exc.errors()
+    )
+    found = ((re.search(rf"\b{re.escape(n)}\b", text), n) for n in infos)
+    named = sorted((m.start(), n) for m, n in found if m)
+    details = {"parameter": named[0][1]} if named else {}
+    return InvalidInputError(
+        f"invalid parameters for {algorithm}: {text}", details=details
+    )
 
 
 def _first_bad_field(

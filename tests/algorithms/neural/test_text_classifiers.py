@@ -374,8 +374,12 @@ def test_pretrained_model_loads_and_predicts_without_the_table_package(
 def test_pretrained_parameters_are_checked() -> None:
     with pytest.raises(InvalidInputError, match="pretrained_embeddings"):
         validate_params("text_rnn_classifier", {"pretrained_embeddings": "word2vec"})
-    with pytest.raises(InvalidInputError, match="freeze_embeddings needs"):
+    with pytest.raises(InvalidInputError, match="freeze_embeddings needs") as info:
         validate_params("text_ngram_classifier", {"freeze_embeddings": True})
+    # A cross-field rule reads as its own sentence, beside its first parameter.
+    assert "Value error" not in str(info.value)
+    assert "errors.pydantic.dev" not in str(info.value)
+    assert info.value.details == {"parameter": "freeze_embeddings"}
 
 
 def test_pretrained_table_warns_when_it_misses_the_language() -> None:
