@@ -342,8 +342,9 @@ class Collection:
         Not while a writer holds or awaits the lock; one arriving after this
         check makes ``search_now`` answer None instead of waiting on the loop.
         """
-        busy = self._closed or self._rw._writer or self._rw._writers_waiting
-        return not busy and self._segment.is_quick(nq, **options)
+        if self._closed or self._rw.busy:
+            return False
+        return self._segment.is_quick(nq, **options)
 
     def range_search(
         self,

@@ -49,17 +49,11 @@ class IdMap:
         return max(_MIN_RECENT, len(self._keys) // _RECENT_SHARE)
 
     # ---------------------------------------------------------------- reads
-    def _base_lookup(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
-        """Slots from the sorted arrays only (-1 where absent or deleted)."""
-        if len(self._keys) == 0:
-            return np.full(ids.shape, -1, dtype=np.int64)
-        pos = np.minimum(np.searchsorted(self._keys, ids), len(self._keys) - 1)
-        return np.where(self._keys[pos] == ids, self._slots[pos], -1)
-
     def lookup(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
         """Slot of each id, -1 where the id is absent."""
         ids = np.asarray(ids, dtype=np.int64)
-        out = self._base_lookup(ids)
+        # Holes hold slot -1, so a deleted id reads as absent.
+        out = _find(self._keys, self._slots, ids, np.full(ids.shape, -1, np.int64))
         if not self._recent:
             return out
         if len(ids) <= len(self._recent):
@@ -69,8 +63,7 @@ class IdMap:
                 dtype=np.int64,
             )
         keys, slots = self._recent_arrays()
-        pos = np.minimum(np.searchsorted(keys, ids), len(keys) - 1)
-        return np.where(keys[pos] == ids, slots[pos], out)
+        return _find(keys, slots, ids, out)
 
     def _recent_arrays(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         keys = np.fromiter(self._recent.keys(), np.int64, len(self._recent))
@@ -119,3 +112,16 @@ class IdMap:
             at = np.searchsorted(keys, ids)
             keys, base = np.insert(keys, at, ids), np.insert(base, at, slots)
         self._keys, self._slots = keys, base
+
+
+def _find(
+    keys: NDArray[np.int64],
+    values: NDArray[np.int64],
+    ids: NDArray[np.int64],
+    absent: NDArray[np.int64],
+) -> NDArray[np.int64]:
+    """``values`` of ``ids`` in the sorted ``keys``; ``absent`` where not there."""
+    if len(keys) == 0:
+        return absent
+    pos = np.minimum(np.searchsorted(keys, ids), len(keys) - 1)
+    return np.where(keys[pos] == ids, values[pos], absent)

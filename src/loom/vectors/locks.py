@@ -28,11 +28,16 @@ class ReadWriteLock:
         self._writer = False
         self._writers_waiting = 0
 
+    @property
+    def busy(self) -> bool:
+        """Whether a writer holds or awaits the lock (a new reader would wait)."""
+        return self._writer or bool(self._writers_waiting)
+
     @contextmanager
     def read(self) -> Iterator[None]:
         """Hold the shared side for the duration of the block."""
         with self._cond:
-            while self._writer or self._writers_waiting:
+            while self.busy:
                 self._cond.wait()
             self._readers += 1
         try:
@@ -52,7 +57,7 @@ class ReadWriteLock:
         the server's event loop, which must never wait for a write.
         """
         with self._cond:
-            held = not (self._writer or self._writers_waiting)
+            held = not self.busy
             if held:
                 self._readers += 1
         try:

@@ -173,6 +173,17 @@ class SearchOptions(_Strict):
     fields: list[str] = Field(default_factory=list)
     exact: bool = False
 
+    def tuning(self) -> dict[str, Any]:
+        """How to search (not ``k`` nor ``fields``): the keyword arguments
+        ``Collection.search`` and ``Collection.is_quick_search`` share."""
+        return {
+            "filter": self.filter,
+            "nprobe": self.nprobe,
+            "ef_search": self.ef_search,
+            "rerank": self.rerank,
+            "exact": self.exact,
+        }
+
 
 class SearchRequest(SearchOptions):
     """Query vectors, ids whose stored vectors are the queries, or texts.

@@ -23,6 +23,7 @@ from loom.core.ids import new_id
 from loom.core.pages import Page
 from loom.storage.db import Database
 from loom.vectors.advisor import suggest_index
+from loom.vectors.collection import Collection
 from loom.vectors.embedder import (
     check_dim,
     embed_texts,
@@ -253,17 +254,15 @@ class VectorService:
         texts = getattr(options, "text", None)
         if texts is not None:
             queries = self.embed_queries(collection, texts)
-        run = collection.search if wait else collection.search_now
-        result = run(
-            queries,
-            options.k,
-            filter=options.filter,
-            nprobe=options.nprobe,
-            ef_search=options.ef_search,
-            rerank=options.rerank,
-            fields=options.fields,
-            exact=options.exact,
-        )
+        args = (queries, options.k)
+        kwargs = {"fields": options.fields, **options.tuning()}
+        # Only a plain collection has a non-waiting search (sharded ones never
+        # run on the event loop: they have no is_quick_search).
+        result: SearchResult | None
+        if not wait and isinstance(collection, Collection):
+            result = collection.search_now(*args, **kwargs)
+        else:
+            result = collection.search(*args, **kwargs)
         return result, (time.perf_counter() - start) * 1000
 
     def range_search(

@@ -220,16 +220,7 @@ def _is_quick(collection: Any, queries: Any, options: SearchOptions) -> bool:
     nq = (shape[0] if len(shape) == 2 else 1) if shape is not None else len(queries)
     if nq > 4:
         return False
-    return bool(
-        quick(
-            nq,
-            filter=options.filter,
-            nprobe=options.nprobe,
-            ef_search=options.ef_search,
-            rerank=options.rerank,
-            exact=options.exact,
-        )
-    )
+    return bool(quick(nq, **options.tuning()))
 
 
 @search_router.post(
