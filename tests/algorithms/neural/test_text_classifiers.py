@@ -221,6 +221,10 @@ def test_vocabulary_counts_training_words_only_and_round_trips() -> None:
         prepend_cls=False,
     )
     assert ids.tolist() == [[3, 4], [4, 0], [UNK, 0]]
+    # Words a pretrained table adds follow the training words, once each.
+    vocab.extend(["plot", "good", "plot", "film", "story"])
+    assert vocab.words == ["good", "film", "plot", "story"]
+    assert vocab.word_ids(["story", "plot"], 5) == [6, 5]
 
 
 def test_vocabulary_hashes_ngrams_stably_into_buckets() -> None:
@@ -333,6 +337,21 @@ def test_pretrained_vectors_start_the_table_and_join_the_vocabulary() -> None:
     assert weights.shape[1] == 50  # the table's width, not embedding_dim (64)
     assert np.all(weights[PAD] == 0)
     assert model.state["pretrained_coverage"] > 0.9
+
+
+def test_pretrained_coverage_counts_only_the_kept_training_words() -> None:
+    """Text words cut by ``max_vocab`` that return as table words are not "seen"."""
+    from loom.algorithms.neural.pretrained_vectors import load_table
+
+    texts, y = pang_lee()
+    model = _estimator(
+        "text_ngram_classifier", **GLOVE, max_vocab=10, pretrained_vocab=1000, epochs=1
+    ).fit(texts, y)
+    words = model.vocab_.words
+    assert len(words) > 10 and "in" in words[10:]  # 11th in the text, added back
+    assert model._initial.seen == 10
+    table_words = sum(w in load_table("glove-6b-50d").index for w in words[:10])
+    assert model.state["pretrained_coverage"] == round(table_words / 10, 4)
 
 
 def test_unfrozen_pretrained_vectors_move_with_training() -> None:

@@ -113,17 +113,14 @@ class TextNeuralEstimator(NeuralEstimator):
         name = self.params.get("pretrained_embeddings")
         if name:
             table = load_table(name)
-            extra = table.words[: self.params.get("pretrained_vocab", 0)]
-            self.vocab_ = vocab.fit(tokens, known=table.index, extra=extra)
-            in_text = {t for doc in tokens for t in doc}
+            seen = len(vocab.fit(tokens, known=table.index).words)
+            vocab.extend(table.words[: self.params.get("pretrained_vocab", 0)])
             self._initial = initial_vectors(
-                table,
-                vocab.words,
-                first_word=len(SPECIALS),
-                seen=sum(w in in_text for w in vocab.words),
+                table, vocab.words, first_word=len(SPECIALS), seen=seen
             )
         else:
-            self.vocab_ = vocab.fit(tokens)
+            vocab.fit(tokens)
+        self.vocab_ = vocab
         self.state = {"n_features": vocab.size}
         if self._initial is not None:
             self.state["pretrained_coverage"] = round(self._initial.coverage, 4)

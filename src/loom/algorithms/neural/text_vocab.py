@@ -70,11 +70,7 @@ class TextVocabulary:
         return list(_cached_tokens(text, self.language))
 
     def fit(
-        self,
-        documents: Sequence[list[str]],
-        *,
-        known: Container[str] = (),
-        extra: Sequence[str] = (),
+        self, documents: Sequence[list[str]], *, known: Container[str] = ()
     ) -> TextVocabulary:
         """Keep the ``max_vocab`` most frequent words seen ``min_count`` times.
 
@@ -82,9 +78,6 @@ class TextVocabulary:
             documents: the training documents' tokens.
             known: words kept even when rarer than ``min_count`` (those a
                 pretrained table has a vector for).
-            extra: words appended after the training words although no
-                training document holds them (a pretrained table's most
-                frequent words); they do not count against ``max_vocab``.
 
         Raises:
             InvalidInputError: no word reaches ``min_count``.
@@ -97,12 +90,18 @@ class TextVocabulary:
                 f"no token occurs min_count={self.min_count} times in the training "
                 "text; lower the 'min_count' parameter"
             )
-        words = [w for w, _ in kept[: self.max_vocab]]
-        seen = set(words)
-        words.extend(w for w in dict.fromkeys(extra) if w not in seen)
-        self.words = words
+        self.words = [w for w, _ in kept[: self.max_vocab]]
         self.__post_init__()
         return self
+
+    def extend(self, words: Sequence[str]) -> None:
+        """Append the ``words`` not yet in the vocabulary, after the current ones.
+
+        For words no training document need hold (a pretrained table's most
+        frequent words); they do not count against ``max_vocab``.
+        """
+        self.words.extend(w for w in dict.fromkeys(words) if w not in self._index)
+        self.__post_init__()
 
     def word_ids(self, tokens: list[str], max_length: int) -> list[int]:
         """Ids of the first ``max_length`` tokens; an empty document is ``<unk>``."""
