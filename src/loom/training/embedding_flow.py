@@ -19,11 +19,10 @@ from pydantic import BaseModel
 
 from loom.algorithms.base import Algorithm
 from loom.algorithms.text.tokenize import has_cjk
-from loom.core.errors import InvalidInputError
 from loom.training.spec import TrainingOutcome, TrainingSpec
 from loom.training.text_common import (
     EpochCallback,
-    filled,
+    documents,
     fit_estimator,
     log_ignored_options,
     require_target_column,
@@ -65,12 +64,7 @@ def train_embeddings(
     column = resolve_text_column(df, spec.features, spec.target, name)
     if spec.target:
         require_target_column(df, spec.target)
-    keep = filled(df[column])
-    if len(keep) < len(df):
-        log(f"dropped {len(df) - len(keep)} rows with empty '{column}'")
-    texts = [str(v) for v in df[column].iloc[keep]]
-    if len(texts) < 2:
-        raise InvalidInputError(f"{name} needs at least 2 documents; got {len(texts)}")
+    keep, texts = documents(df, column, name, log)
     log(f"fitting {name} on all {len(texts)} documents; params {params.model_dump()}")
     model, seconds = _fit(
         algorithm, params, spec.seed, texts, log, on_epoch, should_stop

@@ -55,6 +55,23 @@ def filled(series: pd.Series) -> np.ndarray:
     return np.flatnonzero(has_text(series))
 
 
+def documents(
+    df: pd.DataFrame, column: str, name: str, log: Callable[[str], None]
+) -> tuple[np.ndarray, list[str]]:
+    """Positions and text of the rows of ``column`` holding non-blank text.
+
+    Raises:
+        InvalidInputError: fewer than 2 such documents.
+    """
+    keep = filled(df[column])
+    if len(keep) < len(df):
+        log(f"dropped {len(df) - len(keep)} rows with empty '{column}'")
+    texts = [str(v) for v in df[column].iloc[keep]]
+    if len(texts) < 2:
+        raise InvalidInputError(f"{name} needs at least 2 documents; got {len(texts)}")
+    return keep, texts
+
+
 def fit_estimator(
     algorithm: Algorithm,
     params: BaseModel,

@@ -28,6 +28,8 @@ from loom.training.bundle import ModelBundle
 from loom.training.pipeline import fold_means
 from loom.training.spec import TrainingOutcome, TrainingSpec
 from loom.training.text_common import (
+    EpochCallback,
+    documents,
     filled,
     fit_estimator,
     log_ignored_options,
@@ -49,7 +51,7 @@ class _Run:
     spec: TrainingSpec
     log: Callable[[str], None]
     fit_seconds: float = 0.0
-    on_epoch: Callable[[int, dict[str, float]], None] | None = None
+    on_epoch: EpochCallback | None = None
     should_stop: Callable[[], bool] | None = None
 
     def fit(self, *data: Sequence[str], stored: bool = False) -> Any:
@@ -98,7 +100,7 @@ def train_text(
     df: pd.DataFrame,
     log: Callable[[str], None],
     *,
-    on_epoch: Callable[[int, dict[str, float]], None] | None = None,
+    on_epoch: EpochCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> TrainingOutcome:
     """Train a topic model or a sequence tagger on ``df``; deterministic per seed.
@@ -157,12 +159,7 @@ def _train_topics(run: _Run, df: pd.DataFrame) -> TrainingOutcome:
     if spec.cv_folds:
         run.log("cv_folds is ignored for topic models: perplexity uses a holdout")
     column = resolve_text_column(df, spec.features, spec.target, name)
-    keep = filled(df[column])
-    if len(keep) < len(df):
-        run.log(f"dropped {len(df) - len(keep)} rows with empty '{column}'")
-    texts = [str(v) for v in df[column].iloc[keep]]
-    if len(texts) < 2:
-        raise InvalidInputError(f"{name} needs at least 2 documents; got {len(texts)}")
+    keep, texts = documents(df, column, name, run.log)
     train_idx, test_idx = _holdout(len(texts), spec, "documents")
     run.log(f"holdout: fitting {len(train_idx)} documents, scoring {len(test_idx)}")
     held_out = run.fit(_pick(texts, train_idx))
