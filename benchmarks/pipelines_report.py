@@ -11,6 +11,8 @@ import platform
 import statistics
 from typing import Any
 
+from training_report import _f  # the same figure format as training.md
+
 RTOL = 1e-6
 TARGET_SPEEDUP = 3.0
 TARGET_MEMORY = 0.5
@@ -99,11 +101,6 @@ def machine_facts() -> dict[str, str]:
         f"{platform.machine()}, {memory:.1f} GiB RAM",
         "versions": ", ".join(f"{k} {v}" for k, v in names.items()),
     }
-
-
-def _f(value: float | None, digits: int = 2) -> str:
-    """A figure with thousands separators; ``-`` for a missing one."""
-    return "-" if value is None or value != value else f"{value:,.{digits}f}"
 
 
 def _failure(figures: dict[str, Any], memory_gb: float) -> str:

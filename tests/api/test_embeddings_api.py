@@ -14,20 +14,14 @@ from tests.fixtures.api import Api
 pytestmark = pytest.mark.slow
 
 
-def _sdk(api: Api) -> Client:
-    """An SDK client whose calls go to the in-process app."""
-    client = Client(url="http://testserver", token=api.token)
-    api.client.headers["Authorization"] = f"Bearer {api.token}"
-    client._transport.http = api.client  # type: ignore[assignment]
-    return client
-
-
 def _run(api: Api, algorithm: str, **params: object) -> str:
     run = api.train(dataset="lee", algorithm=algorithm, params=params)
     return str(run["id"])
 
 
-def test_embedding_queries_answer_neighbours_pairs_and_vectors(api: Api) -> None:
+def test_embedding_queries_answer_neighbours_pairs_and_vectors(
+    api: Api, sdk: Client
+) -> None:
     api.import_csv("lee", pd.DataFrame({"text": list(lee_documents())}))
     run_id = _run(api, "word2vec")
     base = f"/runs/{run_id}/embeddings"
@@ -61,7 +55,6 @@ def test_embedding_queries_answer_neighbours_pairs_and_vectors(api: Api) -> None
     hidden = api.call("POST", f"{base}/similar", token=other, json={"positive": ["x"]})
     assert hidden.status_code == 404
 
-    sdk = _sdk(api)
     found = sdk.embeddings.similar(run_id, "minister", topn=5)
     assert [w for w, _ in found] == [i["word"] for i in items[:5]]
     assert sdk.embeddings.vectors(run_id, ["minister"]).shape == (1, 100)
@@ -78,7 +71,7 @@ def test_embedding_queries_answer_neighbours_pairs_and_vectors(api: Api) -> None
     assert texts > 0
 
 
-def test_run_without_a_model_answers_409(api: Api) -> None:
+def test_run_without_a_model_answers_409(api: Api, sdk: Client) -> None:
     api.import_csv("lee", pd.DataFrame({"text": list(lee_documents()[:20])}))
     run = api.ok(
         "POST",
@@ -91,4 +84,4 @@ def test_run_without_a_model_answers_409(api: Api) -> None:
     )
     assert response.status_code == 409
     with pytest.raises(LoomAPIError):
-        _sdk(api).embeddings.similar(run["id"], "x")
+        sdk.embeddings.similar(run["id"], "x")

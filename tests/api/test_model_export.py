@@ -19,15 +19,8 @@ from tests.fixtures.api import Api
 pytestmark = pytest.mark.slow
 
 
-def _sdk(api: Api) -> Client:
-    client = Client(url="http://testserver", token=api.token)
-    api.client.headers["Authorization"] = f"Bearer {api.token}"
-    client._transport.http = api.client  # type: ignore[assignment]
-    return client
-
-
 def test_export_route_downloads_zip_and_hides_other_workspaces(
-    api: Api, iris_frame: Any, tmp_path: Path
+    api: Api, sdk: Client, tmp_path: Path
 ) -> None:
     import onnxruntime as ort
 
@@ -57,7 +50,7 @@ def test_export_route_downloads_zip_and_hides_other_workspaces(
     accuracy = float((proba.argmax(axis=1) == frame["target"]).mean())
     assert accuracy >= 0.9
     # The SDK writes the same download to a file.
-    path = _sdk(api).models.export("net", 1, "torchscript", tmp_path / "m.zip")
+    path = sdk.models.export("net", 1, "torchscript", tmp_path / "m.zip")
     assert "model.pt" in zipfile.ZipFile(path).namelist()
     other = api.new_workspace_token("elsewhere")
     hidden = api.call("GET", "/models/net/versions/1/export?format=onnx", token=other)
@@ -67,7 +60,7 @@ def test_export_route_downloads_zip_and_hides_other_workspaces(
 
 
 def test_export_route_refuses_non_neural_model(
-    api: Api, iris_frame: Any, tmp_path: Path
+    api: Api, sdk: Client, iris_frame: Any, tmp_path: Path
 ) -> None:
     api.import_csv("iris", iris_frame)
     run = api.train(dataset="iris", target="species", algorithm="logistic_regression")
@@ -77,5 +70,5 @@ def test_export_route_refuses_non_neural_model(
     assert response.status_code == 422
     assert "'logistic_regression' cannot be exported" in response.json()["detail"]
     with pytest.raises(LoomAPIError, match="cannot be exported"):
-        _sdk(api).models.export("lin", 1, "onnx", tmp_path / "never.zip")
+        sdk.models.export("lin", 1, "onnx", tmp_path / "never.zip")
     assert not (tmp_path / "never.zip").exists()

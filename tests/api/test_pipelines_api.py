@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -374,8 +375,6 @@ SLOW: dict[str, Any] = {
 def test_full_run_reports_each_node_status_while_it_runs(
     api: Api, penguins: pd.DataFrame
 ) -> None:
-    import time
-
     register_frame(api, "penguins", penguins)
     api.ok("POST", "/pipelines", json={"name": "slow", "spec": SLOW})
     run = api.ok("POST", "/pipelines/slow/runs", json={"outputs": {"imp": "slowed"}})

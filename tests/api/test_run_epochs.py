@@ -35,21 +35,14 @@ def _first_epoch(api: Api, run_id: str, timeout_s: float = 90.0) -> dict[str, An
     raise AssertionError(f"run {run_id} wrote no epoch in {timeout_s}s")
 
 
-def _sdk(api: Api) -> Client:
-    """An SDK client whose calls go to the in-process app."""
-    client = Client(url="http://testserver", token=api.token)
-    api.client.headers["Authorization"] = f"Bearer {api.token}"
-    # The TestClient speaks httpx's interface to the app in this process.
-    client._transport.http = api.client  # type: ignore[assignment]
-    return client
-
-
 def test_run_epochs_mlp_records_every_epoch_with_finite_losses(
-    api: Api, cancer_frame: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+    api: Api,
+    sdk: Client,
+    cancer_frame: pd.DataFrame,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     api.import_csv("cancer", cancer_frame)
-    client = _sdk(api)
-    run = client.runs.create(
+    run = sdk.runs.create(
         dataset="cancer",
         target="target",
         algorithm="mlp_classifier",
@@ -58,13 +51,13 @@ def test_run_epochs_mlp_records_every_epoch_with_finite_losses(
     )
     # What `loom runs show RUN --follow` prints: one line per epoch, then the run.
     capsys.readouterr()
-    ended = follow_epochs(client, run.id, poll_s=0.1)
+    ended = follow_epochs(sdk, run.id, poll_s=0.1)
     assert ended.state.value == "succeeded", ended.error
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].split() == ["epoch", "train_loss", "val_loss", "val_metric", "lr"]
     assert [int(line.split()[0]) for line in lines[1:]] == list(range(15))
 
-    items = client.runs.epochs(run.id)
+    items = sdk.runs.epochs(run.id)
     assert [e.epoch for e in items] == list(range(15))
     for item in items:
         assert math.isfinite(item.metrics["train_loss"] or math.nan)
@@ -72,11 +65,11 @@ def test_run_epochs_mlp_records_every_epoch_with_finite_losses(
     assert (items[-1].metrics["train_loss"] or 0) < (
         items[0].metrics["train_loss"] or 0
     )
-    assert [e.epoch for e in client.runs.epochs(run.id, after=11)] == [12, 13, 14]
+    assert [e.epoch for e in sdk.runs.epochs(run.id, after=11)] == [12, 13, 14]
     assert ended.stop_requested is False
     # A run that has ended cannot be stopped; another's run is not found.
     with pytest.raises(LoomAPIError) as conflict:
-        client.runs.stop(run.id)
+        sdk.runs.stop(run.id)
     assert conflict.value.status_code == 409
     assert api.call("GET", "/runs/run_missing/epochs").status_code == 404
 

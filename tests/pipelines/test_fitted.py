@@ -137,7 +137,7 @@ def test_transform_table_takes_arrow_and_names_bad_input(
         FittedPipeline.from_dict({**fitted.to_dict(), "format_version": 99})
 
 
-def test_transform_table_reuses_an_emptied_connection_after_success_and_failure(
+def test_transform_table_reuses_an_emptied_connection_and_drops_a_failed_one(
     tmp_path: Path, sources: dict[str, Path], penguins_df: pd.DataFrame
 ) -> None:
     spec = (
@@ -154,7 +154,13 @@ def test_transform_table_reuses_an_emptied_connection_after_success_and_failure(
     kept = fitted_module._SERVING.con
     assert kept is not None  # the thread's connection went back to its slot…
     assert kept.execute("SELECT count(*) FROM duckdb_tables()").fetchall() == [(0,)]
+    assert fitted.transform_table(table).equals(first)
+    assert fitted_module._SERVING.con is kept  # …and the next call reused it
     with pytest.raises(InvalidInputError, match="do not fit the source schema"):
         fitted.transform_records([{"body_mass_g": "heavy"}])
+    assert fitted_module._SERVING.con is None  # a failed call's connection is closed
     assert fitted.transform_table(table).equals(first)  # …and a failure left no trace
+    fresh = fitted_module._SERVING.con
+    assert fresh is not None and fresh is not kept
     assert fitted.transform_table(table).equals(first)
+    assert fitted_module._SERVING.con is fresh
